@@ -1,0 +1,88 @@
+"""The ASGI application: FastAPI for HTTP, Socket.IO for real time, one shared runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from starguide import __version__
+from starguide.config import Settings, load_settings
+from starguide.kit.errors import Problem, install_error_handlers
+from starguide.kit.logs import configure_logging
+from starguide.kit.middleware import ServiceMiddleware
+from starguide.kit.ratelimit import RateLimitMiddleware
+from starguide.runtime import Runtime
+
+API_PREFIX = "/api/v1"
+
+
+def operation_id(route: APIRoute) -> str:
+    """`{tag}-{name}`, so the generated web client has stable, readable method names."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def api_router() -> APIRouter:
+    """Every domain's router under `/api/v1`; each router declares its own tag."""
+    router = APIRouter(prefix=API_PREFIX)
+    return router
+
+
+def create_app(settings: Settings | None = None, *, background: bool = True) -> Any:
+    """Build the whole service; `background=False` leaves job loops off (tests drain by hand)."""
+    settings = settings or load_settings()
+    runtime = Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(background=background)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="StarGuide API",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+        responses={422: {"model": Problem, "description": "Invalid input"}},
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+
+    from starguide.system.router import router as system_router
+
+    app.include_router(system_router)
+    app.include_router(api_router())
+
+    # Middleware added last runs first: service layer outermost, then rate limit, then CORS.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RateLimitMiddleware, limiter=runtime.limiter, rule=settings.rate_limit_ip)
+    app.add_middleware(
+        ServiceMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log
+    )
+    return app
+
+
+def create_app_from_env() -> Any:
+    """Factory for `uvicorn --factory`: settings from the environment, logging configured."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

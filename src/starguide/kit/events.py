@@ -1,0 +1,68 @@
+"""Domain events: typed payloads that connect domains through the outbox.
+
+A service records an event with `outbox.record_event(session, event)` in the same transaction as
+the change; subscribers receive it after commit. Add new events here, so every producer and
+consumer shares one definition.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from starguide.kit.ids import uuid7
+from starguide.kit.time import utcnow
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+
+
+class DomainEvent(BaseModel):
+    """Base of every event. `event_type` names it in the outbox; `event_id` makes delivery idempotent."""
+
+    model_config = ConfigDict(frozen=True)
+    event_type: ClassVar[str]
+
+    event_id: uuid.UUID = Field(default_factory=uuid7)
+    occurred_at: datetime = Field(default_factory=utcnow)
+    organisation_id: uuid.UUID | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("event_type")
+        if name:
+            if name in EVENT_TYPES and EVENT_TYPES[name] is not cls:
+                raise ValueError(f"event type {name!r} defined twice")
+            EVENT_TYPES[name] = cls
+
+
+def parse_event(event_type: str, payload: dict[str, Any]) -> DomainEvent:
+    return EVENT_TYPES[event_type].model_validate(payload)
+
+
+# ---- accounts and organisations -------------------------------------------------------------
+
+
+class UserSignedUp(DomainEvent):
+    event_type = "user.signed_up"
+    user_id: uuid.UUID
+
+
+class MemberJoined(DomainEvent):
+    event_type = "org.member_joined"
+    user_id: uuid.UUID
+    role: str
+
+
+class MemberRoleChanged(DomainEvent):
+    event_type = "org.member_role_changed"
+    user_id: uuid.UUID
+    old_role: str
+    new_role: str
+
+
+class MemberRemoved(DomainEvent):
+    event_type = "org.member_removed"
+    user_id: uuid.UUID

@@ -1,0 +1,183 @@
+"""The transactional outbox: events written with the change that caused them, delivered after commit.
+
+Each subscriber's work and the row that says "delivered to this subscriber" commit in one
+transaction, and that row's primary key is (event, subscriber): a retry, a second worker or a
+restart can never apply an event twice, and an event committed before a crash is delivered on
+the next drain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from starguide.kit.events import DomainEvent, parse_event
+from starguide.kit.models import Base
+from starguide.kit.time import Clock, utcnow
+
+logger = logging.getLogger("starguide.outbox")
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_pending", "completed_at", "available_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[uuid.UUID | None]
+    payload: Mapped[dict[str, Any]]
+    occurred_at: Mapped[datetime]
+    available_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+
+
+class EventDelivery(Base):
+    __tablename__ = "event_deliveries"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("outbox_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    subscriber: Mapped[str] = mapped_column(String(100), primary_key=True)
+    delivered_at: Mapped[datetime]
+
+
+def record_event(session: AsyncSession, event: DomainEvent) -> None:
+    """Add `event` to the outbox in the caller's transaction; it is delivered once that commits."""
+    session.add(
+        OutboxEvent(
+            id=event.event_id,
+            event_type=event.event_type,
+            organisation_id=event.organisation_id,
+            payload=event.model_dump(mode="json"),
+            occurred_at=event.occurred_at,
+            available_at=event.occurred_at,
+        )
+    )
+    session.info["outbox_written"] = True
+
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    handler: Handler
+
+
+class Dispatcher:
+    """Delivers outbox events to subscribers; `drain()` is safe to call from many places at once."""
+
+    def __init__(self, db: Any, *, clock: Clock = utcnow, max_attempts: int = 12, batch: int = 200) -> None:
+        self.db = db
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self._subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+        self._wakeup = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    def subscribe(self, event_class: type[DomainEvent], name: str, handler: Handler) -> None:
+        """Register `handler(session, event)` under a stable `name` (renaming it redelivers history)."""
+        subs = self._subscribers[event_class.event_type]
+        if any(s.name == name for s in subs):
+            raise ValueError(f"subscriber {name!r} already registered for {event_class.event_type}")
+        subs.append(Subscriber(name, handler))
+
+    def notify(self) -> None:
+        self._wakeup.set()
+
+    async def wait_for_work(self, seconds: float) -> None:
+        """Sleep until `notify()` is called or `seconds` pass."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        self._wakeup.clear()
+
+    async def drain(self) -> int:
+        """Deliver every event that is due; returns how many events were completed."""
+        async with self._lock:
+            completed = 0
+            while True:
+                async with self.db.session(write=False) as session:
+                    rows = (
+                        await session.scalars(
+                            select(OutboxEvent)
+                            .where(
+                                OutboxEvent.completed_at.is_(None),
+                                OutboxEvent.failed_at.is_(None),
+                                OutboxEvent.available_at <= self.clock(),
+                            )
+                            .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
+                            .limit(self.batch)
+                        )
+                    ).all()
+                if not rows:
+                    return completed
+                progressed = False
+                for row in rows:
+                    if await self._deliver(row):
+                        completed += 1
+                        progressed = True
+                if not progressed or len(rows) < self.batch:
+                    return completed
+
+    async def _deliver(self, row: OutboxEvent) -> bool:
+        event = parse_event(row.event_type, row.payload)
+        async with self.db.session(write=False) as session:
+            done = set(
+                (
+                    await session.scalars(
+                        select(EventDelivery.subscriber).where(EventDelivery.event_id == row.id)
+                    )
+                ).all()
+            )
+        for sub in self._subscribers.get(row.event_type, []):
+            if sub.name in done:
+                continue
+            try:
+                async with self.db.session() as session:
+                    session.add(
+                        EventDelivery(event_id=row.id, subscriber=sub.name, delivered_at=self.clock())
+                    )
+                    await session.flush()  # claims the delivery before doing the work
+                    await sub.handler(session, event)
+            except IntegrityError:
+                continue  # another worker delivered it first
+            except Exception as exc:
+                logger.exception("subscriber failed", extra={"subscriber": sub.name, "event_id": str(row.id)})
+                await self._record_failure(row, sub.name, exc)
+                return False
+        async with self.db.session() as session:
+            await session.execute(
+                update(OutboxEvent).where(OutboxEvent.id == row.id).values(completed_at=self.clock())
+            )
+        return True
+
+    async def _record_failure(self, row: OutboxEvent, subscriber: str, exc: Exception) -> None:
+        attempts = row.attempts + 1
+        delay = min(3600.0, 2.0**attempts)
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_error": f"{subscriber}: {type(exc).__name__}: {exc}"[:2000],
+            "available_at": self.clock() + timedelta(seconds=delay),
+        }
+        if attempts >= self.max_attempts:
+            values["failed_at"] = self.clock()
+            logger.error("event given up", extra={"event_id": str(row.id), "attempts": attempts})
+        async with self.db.session() as session:
+            await session.execute(update(OutboxEvent).where(OutboxEvent.id == row.id).values(**values))

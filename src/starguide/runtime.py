@@ -1,0 +1,123 @@
+"""The long-lived parts of a running StarGuide (database, limiter, outbox, jobs, mail, real-time).
+
+Built once per process from `Settings`, by the web app's lifespan, by `starguide worker` and by
+the CLI, so all three run the same wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from starguide.config import Settings
+from starguide.db import Database
+from starguide.kit.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, jobs
+from starguide.kit.mail import Mailer
+from starguide.kit.outbox import Dispatcher
+from starguide.kit.ratelimit import RateLimiter
+
+logger = logging.getLogger("starguide.runtime")
+
+OUTBOX_JOB = "outbox.deliver"
+MAIL_JOB = "mail.send"
+
+
+@jobs.task(OUTBOX_JOB, every_seconds=10)
+async def deliver_outbox(ctx: Runtime) -> int:
+    return await ctx.dispatcher.drain()
+
+
+@jobs.task(MAIL_JOB, every_seconds=30)
+async def send_mail(ctx: Runtime) -> int:
+    return await ctx.mailer.send_pending(ctx.db, ctx.clock)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    limiter: RateLimiter
+    dispatcher: Dispatcher
+    mailer: Mailer
+    queue: JobQueue = field(init=False)
+    redis: Any = None
+    clock: Any = None
+    _loops: list[asyncio.Task[None]] = field(default_factory=list)
+    _kicks: set[asyncio.Future[None]] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, settings: Settings, *, in_process_jobs: bool | None = None) -> Runtime:
+        from starguide.kit.time import utcnow
+
+        db = Database(settings)
+        runtime = cls(
+            settings=settings,
+            db=db,
+            limiter=RateLimiter(settings.redis_url, enabled=settings.rate_limits_enabled),
+            dispatcher=Dispatcher(db, max_attempts=settings.outbox_max_attempts),
+            mailer=Mailer(settings.smtp_url, settings.mail_from, settings.data_dir),
+            clock=utcnow,
+        )
+        local = settings.jobs_in_process if in_process_jobs is None else in_process_jobs
+        # In-process, the outbox loop below replaces the periodic delivery job.
+        runtime.queue = (
+            InProcessJobQueue(jobs, runtime, skip_periodic=frozenset({OUTBOX_JOB}))
+            if local
+            else ArqJobQueue(settings.redis_url or "")
+        )
+        db.after_commit_hooks.append(runtime._after_commit)
+        from starguide import subscribers
+
+        subscribers.register(runtime)
+        return runtime
+
+    def _after_commit(self, info: dict[str, Any]) -> None:
+        """Wake delivery as soon as a transaction that wrote events or mail commits."""
+        if info.pop("outbox_written", False):
+            self._kick(OUTBOX_JOB)
+        if info.pop("mail_written", False):
+            self._kick(MAIL_JOB)
+
+    def _kick(self, job: str) -> None:
+        if isinstance(self.queue, InProcessJobQueue) and job == OUTBOX_JOB:
+            self.dispatcher.notify()
+            return
+        task = asyncio.ensure_future(self.queue.enqueue(job, job_id=f"{job}:kick"))
+        self._kicks.add(task)
+        task.add_done_callback(self._kicks.discard)
+
+    async def start(self, *, background: bool = True) -> None:
+        if self.settings.redis_url:
+            from redis.asyncio import Redis
+
+            self.redis = Redis.from_url(self.settings.redis_url)
+        if background:
+            await self.queue.start()
+            if isinstance(self.queue, InProcessJobQueue):
+                self._loops.append(asyncio.create_task(self._outbox_loop()))
+
+    async def _outbox_loop(self) -> None:
+        """Embedded mode: deliver right after each commit, and sweep every few seconds."""
+        while True:
+            try:
+                await self.dispatcher.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("outbox delivery failed")
+            await self.dispatcher.wait_for_work(self.settings.outbox_poll_seconds)
+
+    async def stop(self) -> None:
+        for task in self._loops:
+            task.cancel()
+        for task in self._loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loops.clear()
+        await self.queue.stop()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.db.dispose()
