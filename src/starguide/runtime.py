@@ -53,10 +53,16 @@ class Runtime:
         from starguide.kit.time import utcnow
 
         db = Database(settings)
+        redis = None
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(settings.redis_url)
         runtime = cls(
             settings=settings,
             db=db,
-            limiter=RateLimiter(settings.redis_url, enabled=settings.rate_limits_enabled),
+            redis=redis,
+            limiter=RateLimiter(redis, enabled=settings.rate_limits_enabled),
             dispatcher=Dispatcher(db, max_attempts=settings.outbox_max_attempts),
             mailer=Mailer(settings.smtp_url, settings.mail_from, settings.data_dir),
             clock=utcnow,
@@ -90,10 +96,6 @@ class Runtime:
         task.add_done_callback(self._kicks.discard)
 
     async def start(self, *, background: bool = True) -> None:
-        if self.settings.redis_url:
-            from redis.asyncio import Redis
-
-            self.redis = Redis.from_url(self.settings.redis_url)
         if background:
             await self.queue.start()
             if isinstance(self.queue, InProcessJobQueue):
