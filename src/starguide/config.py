@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
 
+    # Real time: seconds between Socket.IO pings (a dead connection is noticed within about twice this)
+    realtime_ping_interval: float = Field(default=25, gt=0, le=300)
+
     # E-mail
     smtp_url: str | None = None  # smtp://user:pass@host:587?starttls=true
     mail_from: str = "StarGuide <no-reply@starguide.local>"

@@ -18,6 +18,7 @@ from starguide.kit.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, jobs
 from starguide.kit.mail import Mailer
 from starguide.kit.outbox import Dispatcher
 from starguide.kit.ratelimit import RateLimiter
+from starguide.realtime.server import Realtime
 
 logger = logging.getLogger("starguide.runtime")
 
@@ -42,6 +43,7 @@ class Runtime:
     limiter: RateLimiter
     dispatcher: Dispatcher
     mailer: Mailer
+    realtime: Realtime
     queue: JobQueue = field(init=False)
     redis: Any = None
     clock: Any = None
@@ -65,6 +67,13 @@ class Runtime:
             limiter=RateLimiter(redis, enabled=settings.rate_limits_enabled),
             dispatcher=Dispatcher(db, max_attempts=settings.outbox_max_attempts),
             mailer=Mailer(settings.smtp_url, settings.mail_from, settings.data_dir),
+            # A worker process only emits; the serving processes hold the connections.
+            realtime=Realtime(
+                redis_url=settings.redis_url,
+                cors_origins=settings.cors_origins,
+                write_only=in_process_jobs is False,
+                ping_interval=settings.realtime_ping_interval,
+            ),
             clock=utcnow,
         )
         local = settings.jobs_in_process if in_process_jobs is None else in_process_jobs
@@ -120,6 +129,7 @@ class Runtime:
                 await task
         self._loops.clear()
         await self.queue.stop()
+        await self.realtime.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()
