@@ -66,3 +66,72 @@ class MemberRoleChanged(DomainEvent):
 class MemberRemoved(DomainEvent):
     event_type = "org.member_removed"
     user_id: uuid.UUID
+
+
+# ---- content and quizzes (produced by content/quizzes, consumed by learning) ----------------
+
+
+class AnswerGraded(DomainEvent):
+    """One graded answer to one question (in a quiz, in practice, or to a mentor's question)."""
+
+    event_type = "quiz.answer_graded"
+    learner_id: uuid.UUID
+    question_id: uuid.UUID
+    question_version: int
+    skill_ids: list[uuid.UUID]
+    difficulty: float  # 0..1, as authored
+    correct: bool
+    score: float  # 0..1
+    first_try: bool
+    practice: bool
+    hints_shown: int
+    time_taken_ms: int
+    course_id: uuid.UUID | None = None
+    attempt_id: uuid.UUID | None = None
+
+
+class AttemptSubmitted(DomainEvent):
+    event_type = "quiz.attempt_submitted"
+    learner_id: uuid.UUID
+    assessment_id: uuid.UUID
+    attempt_id: uuid.UUID
+    course_id: uuid.UUID | None
+    score: float
+    passed: bool
+
+
+class LessonCompleted(DomainEvent):
+    event_type = "content.lesson_completed"
+    learner_id: uuid.UUID
+    lesson_id: uuid.UUID
+    course_id: uuid.UUID | None
+
+
+# ---- mentor (consumed by learning) -----------------------------------------------------------
+
+
+class MentorHelpGiven(DomainEvent):
+    """The mentor helped a learner with a question or skills: answers soon after count as assisted."""
+
+    event_type = "mentor.help_given"
+    learner_id: uuid.UUID
+    question_id: uuid.UUID | None = None
+    skill_ids: list[uuid.UUID] = Field(default_factory=list)
+
+
+# ---- learning --------------------------------------------------------------------------------
+
+
+class LevelReached(DomainEvent):
+    event_type = "learning.level_reached"
+    learner_id: uuid.UUID
+    level: int
+    xp_total: int
+
+
+class BadgeEarned(DomainEvent):
+    event_type = "learning.badge_earned"
+    learner_id: uuid.UUID
+    badge_key: str
+    tier: int
+    name: str

@@ -42,7 +42,7 @@ class Counter(StrEnum):
     COURSES_MASTERED = "courses_mastered"
     LEVEL = "level"
     XP_TOTAL = "xp_total"
-    MENTOR_QUESTIONS_ANSWERED = "mentor_questions_answered"
+    COMEBACKS = "comebacks"  # days of study after a week or more away
 
 
 # Counters that hold a best (maximum), not a running sum.
@@ -174,12 +174,12 @@ CATALOGUE: tuple[BadgeSpec, ...] = (
     _b("level", "Climber", "Reach level {n}", C.LEVEL, 5, 10, 25, 50),
     _b("xp", "XP Collector", "Earn {n} XP", C.XP_TOTAL, 1000, 10000, 50000),
     _b(
-        "mentor-pupil",
-        "Good Conversation",
-        "Answer {n} questions your mentor asked you",
-        C.MENTOR_QUESTIONS_ANSWERED,
+        "comeback",
+        "Welcome Back",
+        "Come back to learning after a week or more away, {n} times",
+        C.COMEBACKS,
+        1,
         5,
-        50,
     ),
 )
 
