@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(RateLimitMiddleware, limiter=runtime.limiter, rule=settings.rate_limit_ip)
+    app.add_middleware(RateLimitMiddleware, limiter=runtime.ip_limiter, enabled=settings.rate_limits_enabled)
     app.add_middleware(
         ServiceMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log
     )
