@@ -120,4 +120,5 @@ class Runtime:
         await self.queue.stop()
         if self.redis is not None:
             await self.redis.aclose()
+        await self.limiter.close()
         await self.db.dispose()
