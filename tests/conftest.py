@@ -82,6 +82,10 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "rate_limit_auth": "100000/minute",
         "rate_limit_signup": "100000/minute",
         "run_jobs_in_process": True,
+        # cheap password hashing: tests create thousands of accounts
+        "password_hash_time_cost": 1,
+        "password_hash_memory_kib": 64,
+        "password_hash_parallelism": 1,
     }
     values.update(overrides)
     return Settings(**values)

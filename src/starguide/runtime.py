@@ -135,4 +135,5 @@ class Runtime:
         await self.ip_limiter.close()
         if self.redis is not None:
             await self.redis.aclose()
+        await self.limiter.close()
         await self.db.dispose()

@@ -68,6 +68,12 @@ class RateLimiter:
     async def reset(self) -> None:
         await self.storage.reset()
 
+    async def close(self) -> None:
+        """Close the Redis connections (the memory storage holds none)."""
+        bridge = getattr(self.storage, "bridge", None)
+        if bridge is not None:
+            await bridge.get_connection().aclose()
+
 
 @dataclass
 class _Window:
