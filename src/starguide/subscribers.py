@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from starguide.runtime import Runtime
@@ -10,4 +10,31 @@ if TYPE_CHECKING:
 
 def register(runtime: Runtime) -> None:
     """Subscribe each domain's handlers to the dispatcher (domains add theirs here)."""
-    del runtime
+    _register_learning(runtime)
+
+
+def _register_learning(runtime: Runtime) -> None:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from starguide.kit.events import AnswerGraded, AttemptSubmitted, LessonCompleted, MentorHelpGiven
+    from starguide.learning import engine
+    from starguide.learning.leaderboards import LeaderboardCache
+
+    def cache() -> LeaderboardCache:
+        # Read at delivery time: the runtime connects Redis only when it starts.
+        return LeaderboardCache(runtime.redis)
+
+    async def answer(session: AsyncSession, event: Any) -> None:
+        await engine.on_answer_graded(session, event, cache())
+
+    async def lesson(session: AsyncSession, event: Any) -> None:
+        await engine.on_lesson_completed(session, event, cache())
+
+    async def attempt(session: AsyncSession, event: Any) -> None:
+        await engine.on_attempt_submitted(session, event, cache())
+
+    d = runtime.dispatcher
+    d.subscribe(AnswerGraded, "learning.on_answer_graded", answer)
+    d.subscribe(LessonCompleted, "learning.on_lesson_completed", lesson)
+    d.subscribe(AttemptSubmitted, "learning.on_attempt_submitted", attempt)
+    d.subscribe(MentorHelpGiven, "learning.on_mentor_help", engine.on_mentor_help)

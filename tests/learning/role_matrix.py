@@ -1,0 +1,116 @@
+"""Role matrix of the learning routes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from starguide.learning.models import ReviewCard
+from tests.learning.support import API, answer, emit
+from tests.role_matrix_support import RoleContext, RouteCase, expect
+
+# The outsider is org_admin of its own organisation: "me" routes answer from there.
+MEMBER = expect(anonymous=401, outsider=200, learner=200, mentor=200, org_admin=200, platform_admin=403)
+# A learner of `ctx.org`, looked at by a mentor: the outsider's organisation has no such learner.
+MENTOR_ON_LEARNER = expect(
+    anonymous=401, outsider=404, learner=403, mentor=200, org_admin=200, platform_admin=403
+)
+
+_SELF_ROLES = ("learner", "mentor", "org_admin")
+
+
+async def _learner(ctx: RoleContext) -> dict[str, Any]:
+    return {"learner_id": ctx.accounts["learner"].user_id}
+
+
+async def _on_vacation(ctx: RoleContext) -> dict[str, Any]:
+    if ctx.role in (*_SELF_ROLES, "outsider"):
+        r = await ctx.client.post(f"{API}/me/vacation", json={}, headers=ctx.headers())
+        assert r.status_code in (201, 409), r.text
+    return {}
+
+
+async def _card(ctx: RoleContext) -> dict[str, Any]:
+    """A due card of the caller in `ctx.org` (or of the org's learner, for callers with none there)."""
+    owner = ctx.accounts[ctx.role if ctx.role in _SELF_ROLES else "learner"]
+    event = answer(ctx.org.id, owner.user_id, at=datetime.now(UTC) - timedelta(hours=1))
+    await emit(ctx.harness, event)
+    async with ctx.runtime.db.session(write=False) as session:
+        card_id = await session.scalar(
+            select(ReviewCard.id).where(ReviewCard.question_id == event.question_id)
+        )
+    return {"card_id": card_id}
+
+
+async def _custom_badge(ctx: RoleContext) -> dict[str, Any]:
+    r = await ctx.client.post(
+        f"{API}/badges/custom",
+        json={
+            "name": "Org badge",
+            "description": "For testing",
+            "counter": "reviews_done",
+            "thresholds": [3],
+        },
+        headers=ctx.org.admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    return {"badge_id": r.json()["id"]}
+
+
+ROUTES = [
+    RouteCase("GET", f"{API}/me", MEMBER),
+    RouteCase(
+        "PATCH", f"{API}/me/settings", MEMBER, body={"daily_goal_xp": 40, "leaderboard_mode": "anonymous"}
+    ),
+    RouteCase(
+        "POST",
+        f"{API}/me/vacation",
+        expect(anonymous=401, outsider=201, learner=201, mentor=201, org_admin=201, platform_admin=403),
+        body={},
+    ),
+    RouteCase(
+        "DELETE",
+        f"{API}/me/vacation",
+        expect(anonymous=401, outsider=204, learner=204, mentor=204, org_admin=204, platform_admin=403),
+        setup=_on_vacation,
+    ),
+    RouteCase("GET", f"{API}/me/days", MEMBER, query={"limit": 7}),
+    RouteCase("GET", f"{API}/me/badges", MEMBER),
+    RouteCase("GET", f"{API}/me/skills", MEMBER),
+    RouteCase("GET", f"{API}/me/next", MEMBER),
+    RouteCase("GET", f"{API}/me/reviews", MEMBER, query={"limit": 5}),
+    RouteCase(
+        "POST",
+        f"{API}/me/reviews/{{card_id}}",
+        expect(anonymous=401, outsider=404, learner=200, mentor=200, org_admin=200, platform_admin=403),
+        setup=_card,
+        body={"rating": 3},
+        note="a card of another learner or organisation is not found",
+    ),
+    RouteCase("GET", f"{API}/leaderboards", MEMBER, query={"period": "all", "limit": 10}),
+    RouteCase("GET", f"{API}/badges/custom", MEMBER),
+    RouteCase(
+        "POST",
+        f"{API}/badges/custom",
+        expect(anonymous=401, outsider=201, learner=403, mentor=201, org_admin=201, platform_admin=403),
+        body={
+            "name": "Helper",
+            "description": "Twenty reviews",
+            "counter": "reviews_done",
+            "thresholds": [20],
+        },
+    ),
+    RouteCase(
+        "DELETE",
+        f"{API}/badges/custom/{{badge_id}}",
+        expect(anonymous=401, outsider=404, learner=403, mentor=204, org_admin=204, platform_admin=403),
+        setup=_custom_badge,
+    ),
+    RouteCase("GET", f"{API}/learners/{{learner_id}}", MENTOR_ON_LEARNER, setup=_learner),
+    RouteCase("GET", f"{API}/learners/{{learner_id}}/skills", MENTOR_ON_LEARNER, setup=_learner),
+    RouteCase("GET", f"{API}/learners/{{learner_id}}/badges", MENTOR_ON_LEARNER, setup=_learner),
+    RouteCase("GET", f"{API}/learners/{{learner_id}}/days", MENTOR_ON_LEARNER, setup=_learner),
+    RouteCase("GET", f"{API}/learners/{{learner_id}}/reviews", MENTOR_ON_LEARNER, setup=_learner),
+]
