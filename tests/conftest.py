@@ -134,6 +134,7 @@ async def harness_factory(settings_factory: Callable[..., Settings]) -> AsyncIte
         await lifespan.__aenter__()
         harness = AppHarness(app)
         await harness.runtime.limiter.reset()
+        await harness.runtime.ip_limiter.reset()
         started.append((harness, lifespan))
         return harness
 

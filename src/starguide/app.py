@@ -40,7 +40,7 @@ def api_router() -> APIRouter:
     return router
 
 
-def create_app(settings: Settings | None = None, *, background: bool = True) -> Any:
+def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     """Build the whole service; `background=False` leaves job loops off (tests drain by hand)."""
     settings = settings or load_settings()
     runtime = Runtime.build(settings)
@@ -81,15 +81,20 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(RateLimitMiddleware, limiter=runtime.limiter, rule=settings.rate_limit_ip)
+    app.add_middleware(RateLimitMiddleware, limiter=runtime.ip_limiter, enabled=settings.rate_limits_enabled)
     app.add_middleware(
         ServiceMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log
     )
     return app
 
 
+def with_realtime(app: FastAPI) -> Any:
+    """The served ASGI app: Socket.IO at `/socket.io/`, everything else to FastAPI."""
+    return app.state.runtime.realtime.asgi(app)
+
+
 def create_app_from_env() -> Any:
     """Factory for `uvicorn --factory`: settings from the environment, logging configured."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
-    return create_app(settings)
+    return with_realtime(create_app(settings))
