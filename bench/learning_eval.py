@@ -43,6 +43,12 @@ class Answer:
     skill: int
     item: int
     correct: bool
+    assisted: bool = False
+
+
+# The "assisted" variant of both generators: this share of answers gets help (a hint), which makes a
+# correct answer likely whatever the learner knows and teaches less than working it out alone.
+ASSIST_RATE = 0.25
 
 
 @dataclass(frozen=True)
@@ -72,9 +78,10 @@ def _session_items(rng: random.Random, pop: Population, skill: int) -> list[int]
     return [skill * pop.items_per_skill + rng.randrange(pop.items_per_skill) for _ in range(n)]
 
 
-def generate_irt(seed: int, pop: Population = Population()) -> list[Answer]:
+def generate_irt(seed: int, pop: Population = Population(), assist_rate: float = 0.0) -> list[Answer]:
     """Generator (a): logistic IRT with practice growth and exponential forgetting of the gain."""
     rng = random.Random(seed)
+    helper = random.Random(seed + 1_000_003)  # a separate stream: the unassisted data stay the same
     difficulty = [rng.gauss(0.0, 1.0) for _ in range(pop.skills * pop.items_per_skill)]
     base = [
         [ability + rng.gauss(0.0, 0.6) - 0.5 for _ in range(pop.skills)]
@@ -92,18 +99,21 @@ def generate_irt(seed: int, pop: Population = Population()) -> list[Answer]:
                 gain[learner][skill] *= math.exp(-(t - last[learner][skill]) / memory_days)
             for item in _session_items(rng, pop, skill):
                 theta = base[learner][skill] + gain[learner][skill]
-                p = 1.0 / (1.0 + math.exp(-(theta - difficulty[item])))
-                answers.append(Answer(t, learner, skill, item, rng.random() < p))
-                gain[learner][skill] += rate[learner]
+                assisted = helper.random() < assist_rate
+                boost = 2.5 if assisted else 0.0
+                p = 1.0 / (1.0 + math.exp(-(theta + boost - difficulty[item])))
+                answers.append(Answer(t, learner, skill, item, rng.random() < p, assisted))
+                gain[learner][skill] += rate[learner] * (0.3 if assisted else 1.0)
                 t += 1.0 / 1440.0
             last[learner][skill] = t
     answers.sort(key=lambda a: a.day)
     return answers
 
 
-def generate_bkt(seed: int, pop: Population = Population()) -> list[Answer]:
+def generate_bkt(seed: int, pop: Population = Population(), assist_rate: float = 0.0) -> list[Answer]:
     """Generator (b): hidden binary mastery per skill with learn, slip, guess and forget probabilities."""
     rng = random.Random(seed)
+    helper = random.Random(seed + 1_000_003)
     init = [rng.uniform(0.1, 0.4) for _ in range(pop.skills)]
     learn = [rng.uniform(0.05, 0.2) for _ in range(pop.skills)]
     slip = [rng.uniform(0.05, 0.15) for _ in range(pop.skills)]
@@ -120,9 +130,12 @@ def generate_bkt(seed: int, pop: Population = Population()) -> list[Answer]:
                 if rng.random() > (1.0 - forget[skill]) ** days:
                     known[learner][skill] = False
             for item in _session_items(rng, pop, skill):
+                assisted = helper.random() < assist_rate
                 p = 1.0 - slip[skill] if known[learner][skill] else guess[skill]
-                answers.append(Answer(t, learner, skill, item, rng.random() < p))
-                if not known[learner][skill] and rng.random() < learn[skill]:
+                if assisted:
+                    p = max(p, 0.85)
+                answers.append(Answer(t, learner, skill, item, rng.random() < p, assisted))
+                if not known[learner][skill] and rng.random() < learn[skill] * (0.5 if assisted else 1.0):
                     known[learner][skill] = True
                 t += 1.0 / 1440.0
             last[learner][skill] = t
@@ -145,7 +158,13 @@ def predict_mastery(
         skill = skills.get((a.learner, a.skill)) or mastery.skill_prior(params)
         item = items.get(a.item) or mastery.item_prior(None, params)
         result = mastery.update(
-            learner, skill, item, score=1.0 if a.correct else 0.0, assisted=False, day=a.day, params=params
+            learner,
+            skill,
+            item,
+            score=1.0 if a.correct else 0.0,
+            assisted=a.assisted,
+            day=a.day,
+            params=params,
         )
         out.append(result.predicted)
         learners[a.learner], skills[(a.learner, a.skill)], items[a.item] = (
@@ -243,6 +262,34 @@ def evaluate(seeds: tuple[int, ...]) -> dict[tuple[str, str], tuple[float, float
     return results
 
 
+def evaluate_assisted(seeds: tuple[int, ...]) -> dict[tuple[str, str], tuple[float, float, int]]:
+    """With help on some answers: predict the unassisted ones, weighting assisted evidence or not."""
+    from dataclasses import replace
+
+    variants: dict[str, Predictor] = {
+        "mastery": predict_mastery,
+        "mastery_unweighted": lambda h: predict_mastery(
+            h, replace(mastery.DEFAULT_PARAMS, assisted_weight=1.0)
+        ),
+        "percent_correct": predict_percent_correct,
+    }
+    results: dict[tuple[str, str], tuple[float, float, int]] = {}
+    for gen_name, generate in (("irt", generate_irt), ("bkt", generate_bkt)):
+        histories = [generate(seed, Population(), ASSIST_RATE) for seed in seeds]
+        keep = [[not a.assisted for a in h] for h in histories]
+        outcomes = [a.correct for h in histories for a in h if not a.assisted]
+        for name, model in variants.items():
+            predictions = [
+                p for h, k in zip(histories, keep, strict=True) for p, x in zip(model(h), k, strict=True) if x
+            ]
+            results[(gen_name, name)] = (
+                auc(predictions, outcomes),
+                ece(predictions, outcomes),
+                len(outcomes),
+            )
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tuning", action="store_true", help="run on the tuning seeds instead")
@@ -268,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"ECE {model_ece - base_ece:+.4f} -> {'better' if better else 'NOT better'}"
             )
     print(f"BENCH learning_eval.beats_baselines {int(beats)} bool")
+    # Assisted variant: 25 % of answers helped; scored on the unassisted answers only.
+    for (gen_name, model_name), (area, calibration, _n) in evaluate_assisted(seeds).items():
+        print(f"BENCH learning_eval.{gen_name}_assisted.{model_name}.auc {area:.4f} auc")
+        print(f"BENCH learning_eval.{gen_name}_assisted.{model_name}.ece {calibration:.4f} ece")
     print(f"BENCH learning_eval.seconds {time.perf_counter() - started:.1f} s")
     return 0
 

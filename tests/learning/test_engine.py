@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from starguide.kit.events import AttemptSubmitted, BadgeEarned, LessonCompleted, LevelReached, MentorHelpGiven
-from starguide.kit.outbox import Dispatcher, OutboxEvent
+from starguide.kit.outbox import OutboxEvent
 from starguide.learning import engine
 from starguide.learning.models import DailyActivity, EarnedBadge, ReviewCard, SkillMastery
+from starguide.runtime import Runtime
 from tests.learning.support import API, answer, emit, ledger, profile, setting
 
 
@@ -62,17 +63,13 @@ async def test_awards_are_idempotent_under_concurrent_duplicate_delivery(harness
 
         for e in events:
             record_event(session, e)
-    # Two workers deliver the same events at once, each with its own dispatcher.
-    from starguide.subscribers import register
-
-    class Second:
-        def __init__(self, runtime: Any) -> None:
-            self.dispatcher = Dispatcher(runtime.db)
-            self.redis = runtime.redis
-
-    second = Second(harness.runtime)
-    register(second)  # type: ignore[arg-type]
-    await asyncio.gather(harness.runtime.dispatcher.drain(), second.dispatcher.drain(), harness.drain())
+    # Two workers (each its own runtime: engine, dispatcher, subscribers) deliver the same events at once.
+    second = Runtime.build(harness.runtime.settings)
+    await second.start(background=False)
+    try:
+        await asyncio.gather(harness.runtime.dispatcher.drain(), second.dispatcher.drain(), harness.drain())
+    finally:
+        await second.stop()
     rows = await ledger(harness, s.learner.user_id)
     assert sorted(r.rule for r in rows).count("correct_answer") == 5
     assert len(rows) == 11  # 5 x (answer + first try) + the daily goal
