@@ -6,31 +6,35 @@ Two figures from the same run, on the same database file:
 - learning: the same number of `AnswerGraded` events recorded and delivered to the learning engine
   (review card, mastery, counters, XP ledger with daily caps, daily goal, streak, level, badges).
 
-    PYTHONPATH=src python bench/learning_throughput.py [--events 3000] [--learners 50]
+    PYTHONPATH=src python bench/learning_throughput.py [--events 1000] [--learners 50]
 
 Output lines: ``BENCH <name> <value> <unit>``. Seeded, stops by itself (a few tens of seconds).
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import random
 import sys
-import tempfile
-import time
-import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+# bench/http.py would shadow the standard library's `http` for a script run from this folder.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from starguide.config import Settings
-from starguide.kit.events import AnswerGraded
-from starguide.kit.outbox import Dispatcher, record_event
-from starguide.migrations import runner
-from starguide.runtime import Runtime
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import random  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+
+from starguide.config import Settings  # noqa: E402
+from starguide.kit.events import AnswerGraded  # noqa: E402
+from starguide.kit.outbox import Dispatcher, record_event  # noqa: E402
+from starguide.migrations import runner  # noqa: E402
+from starguide.runtime import Runtime  # noqa: E402
 
 
 def _settings(folder: Path) -> Settings:
@@ -150,7 +154,7 @@ async def run(events: int, learners: int, seed: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="learning engine throughput on SQLite")
-    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)

@@ -396,3 +396,24 @@ async def test_custom_badges_by_mentors_are_earned_by_learners(harness: Any) -> 
         await harness.client.delete(f"{API}/badges/custom/{badge_id}", headers=s.mentor.headers)
     ).status_code == 404
     assert (await harness.client.get(f"{API}/badges/custom", headers=s.learner.headers)).json() == []
+
+
+async def test_lowering_the_goal_can_meet_it_at_once(harness: Any) -> None:
+    s = await setting(harness)
+    await emit(harness, answer(s.org.id, s.learner.user_id, at=datetime.now(UTC)))
+    home = (await harness.client.get(f"{API}/me", headers=s.learner.headers)).json()
+    assert home["daily_goal"]["met"] is False
+    assert home["streak"]["current"] == 0
+    r = await harness.client.patch(
+        f"{API}/me/settings", json={"daily_goal_xp": 10}, headers=s.learner.headers
+    )
+    assert r.status_code == 200
+    home = (await harness.client.get(f"{API}/me", headers=s.learner.headers)).json()
+    assert home["daily_goal"]["met"] is True
+    assert home["daily_goal"]["goal_xp"] == 10
+    assert home["streak"]["current"] == 1
+    assert home["level"]["xp_total"] == 30  # 15 for the answer + 15 for the goal
+    # Raising it again does not take back a day that counted.
+    await harness.client.patch(f"{API}/me/settings", json={"daily_goal_xp": 500}, headers=s.learner.headers)
+    home = (await harness.client.get(f"{API}/me", headers=s.learner.headers)).json()
+    assert home["daily_goal"]["met"] is True

@@ -696,6 +696,23 @@ async def on_attempt_submitted(
     await _finish(ctx, event.event_id)
 
 
+async def recheck_goal(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    learner_id: uuid.UUID,
+    now: datetime,
+    cache: LeaderboardCache | None = None,
+) -> None:
+    """After the learner changes the daily goal: today counts at once if today's XP already meets it."""
+    ctx = await _context(session, org_id, learner_id, now, cache)
+    day = await session.get(DailyActivity, (org_id, learner_id, ctx.day))
+    if day is None or day.goal_met:
+        return
+    day.goal_xp = ctx.profile.daily_goal_xp
+    await _check_goal(ctx, day, goal_event_id(learner_id, ctx.day))
+    await _finish(ctx, goal_event_id(learner_id, ctx.day))
+
+
 async def on_mentor_help(session: AsyncSession, event: MentorHelpGiven) -> None:
     if event.organisation_id is None:
         return

@@ -215,10 +215,8 @@ async def update_settings(
     tz = await engine.learner_time_zone(session, learner_id)
     if changes.daily_goal_xp is not None:
         profile.daily_goal_xp = changes.daily_goal_xp
-        # Today's goal follows the new setting unless today already counted.
-        today = await session.get(DailyActivity, (org_id, learner_id, streaks.local_day(now, tz)))
-        if today is not None and not today.goal_met:
-            today.goal_xp = changes.daily_goal_xp
+        # Today's goal follows the new setting unless today already counted (and may be met at once).
+        await engine.recheck_goal(session, org_id, learner_id, now, cache)
     if changes.desired_retention is not None:
         profile.desired_retention = changes.desired_retention
     if changes.leaderboard_mode is not None and changes.leaderboard_mode != profile.leaderboard_mode:
