@@ -81,7 +81,7 @@ def _session_items(rng: random.Random, pop: Population, skill: int) -> list[int]
 def generate_irt(seed: int, pop: Population = Population(), assist_rate: float = 0.0) -> list[Answer]:
     """Generator (a): logistic IRT with practice growth and exponential forgetting of the gain."""
     rng = random.Random(seed)
-    helper = random.Random(seed + 1_000_003)  # a separate stream: the unassisted data stay the same
+    helper = random.Random(seed + 1_000_003)  # a separate stream: runs without help draw exactly as before
     difficulty = [rng.gauss(0.0, 1.0) for _ in range(pop.skills * pop.items_per_skill)]
     base = [
         [ability + rng.gauss(0.0, 0.6) - 0.5 for _ in range(pop.skills)]
