@@ -227,7 +227,7 @@ async def change_password(
     )
 
 
-@router.post("/auth/password/forgot", status_code=202, response_model=None)
+@router.post("/auth/password/forgot", status_code=202, response_model=None, response_class=Response)
 async def forgot_password(
     body: PasswordForgotIn, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
@@ -271,7 +271,7 @@ async def verify_email(
     await service.do_verify_email(session, now=runtime.clock(), token=body.token)
 
 
-@router.post("/auth/email/resend", status_code=202, response_model=None)
+@router.post("/auth/email/resend", status_code=202, response_model=None, response_class=Response)
 async def resend_verification(principal: UserDep, session: SessionDep, runtime: RuntimeDep) -> Response:
     """Send the address confirmation e-mail again (nothing happens when already confirmed)."""
     await service.do_resend_verification(
