@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from starguide.auth.models import AuthSession, User
 from starguide.auth.tokens import decode_access_token
@@ -65,6 +65,27 @@ class AccountDeactivated(Forbidden):
     slug, title = "account-deactivated", "Account deactivated"
 
 
+# Built once: the session's liveness, the account's state and the role in the token's organisation.
+# With no organisation, `= NULL` matches no membership, so the role is None.
+_PRINCIPAL_QUERY = (
+    select(
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        User.is_active,
+        User.is_platform_admin,
+        User.email_verified_at,
+        Membership.role,
+    )
+    .select_from(AuthSession)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(
+        Membership,
+        and_(Membership.user_id == AuthSession.user_id, Membership.organisation_id == bindparam("org")),
+    )
+    .where(AuthSession.id == bindparam("sid"), AuthSession.user_id == bindparam("uid"))
+)
+
+
 async def get_principal(
     runtime: RuntimeDep,
     session: SessionDep,
@@ -76,24 +97,8 @@ async def get_principal(
     claims = decode_access_token(runtime.settings, credentials.credentials, now=now)
     row = (
         await session.execute(
-            select(
-                AuthSession.expires_at,
-                AuthSession.revoked_at,
-                User.is_active,
-                User.is_platform_admin,
-                User.email_verified_at,
-                Membership.role,
-            )
-            .select_from(AuthSession)
-            .join(User, User.id == AuthSession.user_id)
-            .outerjoin(
-                Membership,
-                and_(
-                    Membership.user_id == AuthSession.user_id,
-                    Membership.organisation_id == claims.organisation_id,
-                ),
-            )
-            .where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)
+            _PRINCIPAL_QUERY,
+            {"sid": claims.session_id, "uid": claims.user_id, "org": claims.organisation_id},
         )
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.is_active:

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -533,29 +533,30 @@ async def do_resend_verification(
 # ---- profile ----------------------------------------------------------------------------------
 
 
+_ME_QUERY = (
+    select(
+        User.id,
+        User.email,
+        User.display_name,
+        User.avatar_url,
+        User.time_zone,
+        User.locale,
+        User.email_verified_at,
+        User.is_platform_admin,
+        Organisation.id.label("org_id"),
+        Organisation.name,
+        Organisation.slug,
+        Membership.role,
+    )
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+    .where(User.id == bindparam("uid"))
+    .order_by(Organisation.name, Organisation.id)
+)
+
+
 async def read_me(session: AsyncSession, principal: Principal) -> MeRead:
-    rows = (
-        await session.execute(
-            select(
-                User.id,
-                User.email,
-                User.display_name,
-                User.avatar_url,
-                User.time_zone,
-                User.locale,
-                User.email_verified_at,
-                User.is_platform_admin,
-                Organisation.id.label("org_id"),
-                Organisation.name,
-                Organisation.slug,
-                Membership.role,
-            )
-            .outerjoin(Membership, Membership.user_id == User.id)
-            .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
-            .where(User.id == principal.user_id)
-            .order_by(Organisation.name, Organisation.id)
-        )
-    ).all()
+    rows = (await session.execute(_ME_QUERY, {"uid": principal.user_id})).all()
     if not rows:
         raise NotFound("No such account.")
     first = rows[0]
