@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Cookie, Header, Request, Response
 
 from starguide.auth import passwords, service
-from starguide.auth.deps import UserDep
+from starguide.auth.deps import BearerDep, UserDep, authenticate, check_user_rate
 from starguide.auth.schemas import (
     EmailVerifyIn,
     LoginIn,
@@ -295,9 +295,13 @@ async def revoke_session(
 
 
 @router.get("/me", response_model=MeRead)
-async def read_me(principal: UserDep, session: SessionDep) -> MeRead:
+async def read_me(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> MeRead:
     """My account, my organisations and the active one."""
-    return await service.read_me(session, principal)
+    # The same checks as UserDep, folded into the one query that reads the account.
+    claims, now = authenticate(runtime, credentials)
+    me = await service.read_me(session, claims, now)
+    await check_user_rate(runtime, claims.user_id)
+    return me
 
 
 @router.patch("/me", response_model=MeRead)
