@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starguide import __version__
 from starguide.auth.realtime import install_socket_authenticator
 from starguide.config import Settings, load_settings
-from starguide.kit.errors import Problem, install_error_handlers
+from starguide.kit.errors import Problem, install_error_handlers, problem_responses
 from starguide.kit.logs import configure_logging
 from starguide.kit.middleware import ServiceMiddleware
 from starguide.kit.ratelimit import RateLimitMiddleware
@@ -41,6 +41,22 @@ def api_router() -> APIRouter:
     return router
 
 
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Add the `Problem` schema that `problem_responses` refers to, to the generated OpenAPI."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(problem.pop("$defs", {}))
+            components["Problem"] = problem
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     """Build the whole service; `background=False` leaves job loops off (tests drain by hand)."""
     settings = settings or load_settings()
@@ -63,9 +79,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         docs_url="/api/docs",
         redoc_url=None,
         generate_unique_id_function=operation_id,
-        responses={422: {"model": Problem, "description": "Invalid input"}},
+        # Every route can answer these problems (bad input, auth, limits, body checks).
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 429),
     )
     app.state.runtime = runtime
+    _declare_problem_schema(app)
     install_error_handlers(app)
 
     from starguide.system.router import router as system_router
