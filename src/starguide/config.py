@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     smtp_url: str | None = None  # smtp://user:pass@host:587?starttls=true
     mail_from: str = "StarGuide <no-reply@starguide.local>"
 
+    # Web app: the folder `npm run build` writes to; None means the package's own `static/`.
+    web_dir: Path | None = None
+
     # SQLite
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
 
