@@ -1,0 +1,84 @@
+/** Holds who is signed in: renews silently on start, loads `/me`, and signs out cleanly. */
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react'
+import { api } from '@/api/client'
+import { clearPrivateCaches } from '@/lib/pwa'
+import { type AuthStatus, AuthContext, type AuthValue } from './context'
+import { meQueryOptions } from './me'
+import { clearSession, getAccessToken, onTokenChange, refreshAccessToken, setTokens, type TokenPair } from './session'
+
+const CHANNEL = 'starguide-auth'
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const queryClient = useQueryClient()
+  const [status, setStatus] = useState<AuthStatus>(() => (getAccessToken() ? 'signed-in' : 'loading'))
+
+  const forgetEverything = useCallback(async () => {
+    clearSession()
+    queryClient.clear()
+    await clearPrivateCaches()
+  }, [queryClient])
+
+  useEffect(() => {
+    const unsubscribe = onTokenChange((token) => {
+      if (token) setStatus('signed-in')
+      else {
+        // The session ended (expired, revoked, or signed out elsewhere): drop its data too.
+        queryClient.clear()
+        setStatus('signed-out')
+      }
+    })
+    if (!getAccessToken()) {
+      void refreshAccessToken().then((token) => setStatus(token ? 'signed-in' : 'signed-out'))
+    }
+    return unsubscribe
+  }, [queryClient])
+
+  // Signing out in one tab signs out every tab of this browser.
+  useEffect(() => {
+    if (typeof BroadcastChannel === 'undefined') return
+    const channel = new BroadcastChannel(CHANNEL)
+    channel.onmessage = (event) => {
+      if (event.data === 'signed-out') void forgetEverything()
+    }
+    return () => channel.close()
+  }, [forgetEverything])
+
+  const meQuery = useQuery({ ...meQueryOptions(), enabled: status === 'signed-in' })
+
+  const acceptTokens = useCallback(
+    async (pair: TokenPair, options?: { resetCache?: boolean }) => {
+      if (options?.resetCache) queryClient.clear()
+      setTokens(pair)
+      await queryClient.fetchQuery(meQueryOptions())
+    },
+    [queryClient],
+  )
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.POST('/api/v1/auth/logout')
+    } catch {
+      // Offline: the refresh cookie expires on its own; local data is cleared below regardless.
+    }
+    await forgetEverything()
+    if (typeof BroadcastChannel !== 'undefined') {
+      const channel = new BroadcastChannel(CHANNEL)
+      channel.postMessage('signed-out')
+      channel.close()
+    }
+  }, [forgetEverything])
+
+  const value = useMemo<AuthValue>(
+    () => ({
+      status,
+      me: status === 'signed-in' ? meQuery.data : undefined,
+      meError: meQuery.error,
+      role: (status === 'signed-in' && meQuery.data?.active_organisation?.role) || null,
+      acceptTokens,
+      signOut,
+    }),
+    [status, meQuery.data, meQuery.error, acceptTokens, signOut],
+  )
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>
+}
