@@ -5,6 +5,7 @@ import { RouterProvider } from 'react-router'
 import { ToastProvider } from '@/components/Toast'
 import { AuthProvider } from '@/lib/auth/AuthProvider'
 import { makeQueryClient } from '@/lib/queryClient'
+import { OfflineBanner } from './OfflineBanner'
 import { makeRouter } from './routes'
 
 export function App() {
@@ -14,6 +15,7 @@ export function App() {
     <QueryClientProvider client={queryClient}>
       <ToastProvider>
         <AuthProvider>
+          <OfflineBanner />
           <RouterProvider router={router} />
         </AuthProvider>
       </ToastProvider>

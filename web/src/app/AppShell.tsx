@@ -7,7 +7,6 @@ import { PageSpinner } from '@/components/Spinner'
 import { OrgSwitcher } from '@/features/orgs/OrgSwitcher'
 import { ADMIN_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
 import type { Role } from '@/lib/auth/me'
-import { OfflineBanner } from './OfflineBanner'
 import { ThemeToggle } from './ThemeToggle'
 
 interface NavItem {
@@ -80,7 +79,6 @@ export function AppShell() {
       >
         Skip to content
       </a>
-      <OfflineBanner />
       <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/95 backdrop-blur dark:border-slate-800 dark:bg-slate-950/95">
         <div className="mx-auto flex h-14 max-w-7xl items-center gap-2 px-3 sm:px-4">
           <button

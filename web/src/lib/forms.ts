@@ -21,7 +21,7 @@ export function formErrors(error: unknown, fields: readonly string[]): FormError
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
-export const MIN_PASSWORD = 8
+export const MIN_PASSWORD = 10
 
 export function checkEmail(value: string): string | undefined {
   if (!value.trim()) return 'Enter your e-mail address.'

@@ -1,6 +1,6 @@
 /** Holds who is signed in: renews silently on start, loads `/me`, and signs out cleanly. */
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react'
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api } from '@/api/client'
 import { clearPrivateCaches } from '@/lib/pwa'
 import { type AuthStatus, AuthContext, type AuthValue } from './context'
@@ -34,14 +34,20 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return unsubscribe
   }, [queryClient])
 
-  // Signing out in one tab signs out every tab of this browser.
+  // Signing out in one tab signs out every tab of this browser. A channel does not hear its own
+  // messages, so the tab that signs out posts on the same one it listens on.
+  const channel = useRef<BroadcastChannel | null>(null)
   useEffect(() => {
     if (typeof BroadcastChannel === 'undefined') return
-    const channel = new BroadcastChannel(CHANNEL)
-    channel.onmessage = (event) => {
+    const current = new BroadcastChannel(CHANNEL)
+    current.onmessage = (event) => {
       if (event.data === 'signed-out') void forgetEverything()
     }
-    return () => channel.close()
+    channel.current = current
+    return () => {
+      current.close()
+      channel.current = null
+    }
   }, [forgetEverything])
 
   const meQuery = useQuery({ ...meQueryOptions(), enabled: status === 'signed-in' })
@@ -62,11 +68,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       // Offline: the refresh cookie expires on its own; local data is cleared below regardless.
     }
     await forgetEverything()
-    if (typeof BroadcastChannel !== 'undefined') {
-      const channel = new BroadcastChannel(CHANNEL)
-      channel.postMessage('signed-out')
-      channel.close()
-    }
+    channel.current?.postMessage('signed-out')
   }, [forgetEverything])
 
   const value = useMemo<AuthValue>(
