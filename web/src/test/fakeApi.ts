@@ -1,5 +1,6 @@
 /** A fake back end for unit tests: answers `fetch` from a list of routes and records every request. */
 import { vi } from 'vitest'
+import type { TokenPair } from '@/lib/auth/session'
 
 export interface Seen {
   method: string
@@ -61,7 +62,7 @@ export function fakeApi(routes: Record<string, Handler>) {
   }
 }
 
-export function tokenPair(access = 'access-1', organisationId: string | null = null) {
+export function tokenPair(access = 'access-1', organisationId: string | null = null): TokenPair {
   return { access_token: access, token_type: 'bearer', expires_in: 900, refresh_token: null, organisation_id: organisationId }
 }
 
