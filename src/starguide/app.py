@@ -29,11 +29,18 @@ def operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     """Every domain's router under `/api/v1`; each router declares its own tag."""
+    from starguide.auth.router import router as auth_router
+    from starguide.orgs.router import admin_router
+    from starguide.orgs.router import router as orgs_router
+
     router = APIRouter(prefix=API_PREFIX)
+    router.include_router(auth_router)
+    router.include_router(orgs_router)
+    router.include_router(admin_router)
     return router
 
 
-def create_app(settings: Settings | None = None, *, background: bool = True) -> Any:
+def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     """Build the whole service; `background=False` leaves job loops off (tests drain by hand)."""
     settings = settings or load_settings()
     runtime = Runtime.build(settings)
@@ -79,15 +86,20 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(RateLimitMiddleware, limiter=runtime.limiter, rule=settings.rate_limit_ip)
+    app.add_middleware(RateLimitMiddleware, limiter=runtime.ip_limiter, enabled=settings.rate_limits_enabled)
     app.add_middleware(
         ServiceMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log
     )
     return app
 
 
+def with_realtime(app: FastAPI) -> Any:
+    """The served ASGI app: Socket.IO at `/socket.io/`, everything else to FastAPI."""
+    return app.state.runtime.realtime.asgi(app)
+
+
 def create_app_from_env() -> Any:
     """Factory for `uvicorn --factory`: settings from the environment, logging configured."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
-    return create_app(settings)
+    return with_realtime(create_app(settings))

@@ -6,10 +6,10 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 # Values copied from tutorials and templates; a deployment that uses one of them is not secret.
@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
 
     # HTTP
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     access_log: bool = True
     log_level: str = "INFO"
@@ -70,9 +70,26 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
 
+    # Real time: seconds between Socket.IO pings (a dead connection is noticed within about twice this)
+    realtime_ping_interval: float = Field(default=25, gt=0, le=300)
+
     # E-mail
     smtp_url: str | None = None  # smtp://user:pass@host:587?starttls=true
     mail_from: str = "StarGuide <no-reply@starguide.local>"
+
+    # Accounts and organisations
+    registration: Literal["open", "invitation"] = "open"  # "invitation": sign-up needs an invitation
+    org_creation: Literal["anyone", "platform_admins"] = "anyone"  # who may create organisations
+    require_email_verification: bool = False  # unverified accounts cannot use organisations
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)  # absolute lifetime of a sign-in
+    refresh_grace_seconds: int = Field(default=10, ge=0, le=120)  # concurrent refreshes of one token
+    password_reset_minutes: int = Field(default=60, ge=5, le=1440)
+    email_verification_hours: int = Field(default=48, ge=1, le=720)
+    # argon2id cost; the defaults follow RFC 9106's second recommended option (64 MiB, 3 passes)
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=32)
 
     # Web app: the folder `npm run build` writes to; None means the package's own `static/`.
     web_dir: Path | None = None
