@@ -17,6 +17,7 @@ let context
 let page
 let invitationLink
 let failed = false
+const apiFailures = []
 
 /** A step of the journey; once one fails, the later ones are skipped (they depend on it). */
 function step(name, fn) {
@@ -29,6 +30,7 @@ function step(name, fn) {
       await fn()
     } catch (error) {
       failed = true
+      if (apiFailures.length) console.error(`API answers with errors so far:\n${apiFailures.join('\n')}`)
       await shot(page, 'journey', `FAILED-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {})
       throw error
     }
@@ -42,6 +44,13 @@ before(async () => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
   page = await context.newPage()
   page.setDefaultTimeout(15_000)
+  // Failed API calls are printed with a failing step: they usually say why it failed.
+  page.on('response', async (response) => {
+    const url = new URL(response.url())
+    if (url.pathname.startsWith('/api/') && response.status() >= 400) {
+      apiFailures.push(`${response.request().method()} ${url.pathname} ${response.status()} ${await response.text().catch(() => '')}`)
+    }
+  })
 })
 
 after(async () => {
@@ -104,7 +113,7 @@ step('the admin creates an organisation and becomes its admin', async () => {
 
 step('the admin creates an invitation link and copies it', async () => {
   await page.getByRole('navigation', { name: 'Main' }).first().getByRole('link', { name: 'Invitations' }).click()
-  await page.getByRole('heading', { name: 'Invitations' }).waitFor()
+  await page.getByRole('heading', { name: 'Invitations', exact: true }).waitFor()
   await page.getByRole('button', { name: 'Create invitation' }).click()
   const linkField = page.getByLabel('Invitation link')
   await linkField.waitFor()
@@ -172,8 +181,9 @@ step('after sign-out nothing private is kept: pages need sign-in again, no API a
 })
 
 step('the admin sees the new learner among the members', async () => {
+  // Signing in from /login?next=/settings returns to the page the visitor asked for.
   await signIn(admin, PASSWORD_ADMIN)
-  await page.getByRole('heading', { name: `Set up ${ORG}` }).waitFor()
+  await page.getByRole('heading', { name: 'Profile and settings' }).waitFor()
   await page.getByRole('navigation', { name: 'Main' }).first().getByRole('link', { name: 'Members' }).click()
   const table = page.getByRole('table', { name: 'Members' })
   await table.getByText(learner.email).waitFor()

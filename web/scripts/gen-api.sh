@@ -16,8 +16,4 @@ tmp = Path(os.environ["STARGUIDE_GEN_TMP"])
 settings = Settings(data_dir=tmp, secret_key="schema-dump-" + "k" * 40, encryption_key="schema-dump-" + "e" * 40)
 print(json.dumps(create_app(settings, background=False).openapi(), indent=2, sort_keys=True))
 PY
-if [ "${STARGUIDE_CONTRACT_STUB:-0}" = "1" ]; then
-  "$PYTHON" scripts/contract_stub.py < "$tmp/openapi.json" > "$tmp/merged.json"
-  mv "$tmp/merged.json" "$tmp/openapi.json"
-fi
 npx --no-install openapi-typescript "$tmp/openapi.json" -o src/api/schema.d.ts

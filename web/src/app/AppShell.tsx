@@ -1,6 +1,6 @@
 /** The signed-in frame: app bar, navigation filtered by role, offline banner, main content. */
 import { Suspense, useEffect, useRef, useState } from 'react'
-import { NavLink, Outlet, useLocation, useNavigate } from 'react-router'
+import { NavLink, Outlet, useLocation } from 'react-router'
 import { Button } from '@/components/Button'
 import { cx } from '@/components/cx'
 import { PageSpinner } from '@/components/Spinner'
@@ -40,7 +40,6 @@ function navClass({ isActive }: { isActive: boolean }) {
 
 export function AppShell() {
   const { me, role, signOut } = useAuth()
-  const navigate = useNavigate()
   const location = useLocation()
   const [menuOpen, setMenuOpen] = useState(false)
   const [signingOut, setSigningOut] = useState(false)
@@ -55,8 +54,8 @@ export function AppShell() {
 
   async function onSignOut() {
     setSigningOut(true)
+    // The guard sends the signed-out visitor to /login once the session is gone.
     await signOut()
-    navigate('/login', { replace: true })
   }
 
   const nav = (

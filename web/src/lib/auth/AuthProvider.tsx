@@ -4,7 +4,7 @@ import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } fro
 import { api } from '@/api/client'
 import { clearPrivateCaches } from '@/lib/pwa'
 import { type AuthStatus, AuthContext, type AuthValue } from './context'
-import { meQueryOptions } from './me'
+import { ME_KEY, meQueryOptions } from './me'
 import { clearSession, getAccessToken, onTokenChange, refreshAccessToken, setTokens, type TokenPair } from './session'
 
 const CHANNEL = 'starguide-auth'
@@ -12,6 +12,7 @@ const CHANNEL = 'starguide-auth'
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient()
   const [status, setStatus] = useState<AuthStatus>(() => (getAccessToken() ? 'signed-in' : 'loading'))
+  const [signedOutByUser, setSignedOutByUser] = useState(false)
 
   const forgetEverything = useCallback(async () => {
     clearSession()
@@ -41,7 +42,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     if (typeof BroadcastChannel === 'undefined') return
     const current = new BroadcastChannel(CHANNEL)
     current.onmessage = (event) => {
-      if (event.data === 'signed-out') void forgetEverything()
+      if (event.data === 'signed-out') {
+        setSignedOutByUser(true)
+        void forgetEverything()
+      }
     }
     channel.current = current
     return () => {
@@ -54,14 +58,22 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const acceptTokens = useCallback(
     async (pair: TokenPair, options?: { resetCache?: boolean }) => {
-      if (options?.resetCache) queryClient.clear()
+      setSignedOutByUser(false)
       setTokens(pair)
-      await queryClient.fetchQuery(meQueryOptions())
+      if (options?.resetCache) {
+        // Another account or organisation: none of the previous data may show. Queries on screen
+        // are reset (and refetched with the new token) rather than removed, so they stay in sync.
+        const others = (query: { queryKey: readonly unknown[] }) => query.queryKey[0] !== ME_KEY[0]
+        queryClient.removeQueries({ predicate: (q) => others(q) && !q.isActive() })
+        await queryClient.resetQueries({ predicate: (q) => others(q) && q.isActive() })
+      }
+      await queryClient.fetchQuery({ ...meQueryOptions(), staleTime: 0 })
     },
     [queryClient],
   )
 
   const signOut = useCallback(async () => {
+    setSignedOutByUser(true)
     try {
       await api.POST('/api/v1/auth/logout')
     } catch {
@@ -74,13 +86,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const value = useMemo<AuthValue>(
     () => ({
       status,
+      signedOutByUser,
       me: status === 'signed-in' ? meQuery.data : undefined,
       meError: meQuery.error,
       role: (status === 'signed-in' && meQuery.data?.active_organisation?.role) || null,
       acceptTokens,
       signOut,
     }),
-    [status, meQuery.data, meQuery.error, acceptTokens, signOut],
+    [status, signedOutByUser, meQuery.data, meQuery.error, acceptTokens, signOut],
   )
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>
 }

@@ -7,6 +7,8 @@ export type AuthStatus = 'loading' | 'signed-in' | 'signed-out'
 
 export interface AuthValue {
   status: AuthStatus
+  /** True once the user signed out on purpose (here or in another tab), until the next sign-in. */
+  signedOutByUser: boolean
   /** The user, once `/me` has answered (undefined while loading or signed out). */
   me: Me | undefined
   meError: unknown

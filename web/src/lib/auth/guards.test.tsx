@@ -1,10 +1,12 @@
-import { screen } from '@testing-library/react'
+import { act, screen } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it } from 'vitest'
 import { fakeApi, json, meBody, problem, tokenPair } from '@/test/fakeApi'
 import { renderRoutes } from '@/test/render'
-import { ADMIN_ROLES, MENTOR_ROLES } from './context'
+import { ADMIN_ROLES, MENTOR_ROLES, useAuth } from './context'
 import { GuestOnly, RequireAuth, RequireRole, safeNext } from './guards'
-import { clearSession } from './session'
+import { clearSession, setTokens } from './session'
+import { noContent } from '@/test/fakeApi'
 
 afterEach(() => clearSession())
 
@@ -19,13 +21,18 @@ function signedOut() {
   return fakeApi({ 'POST /api/v1/auth/refresh': () => problem(401, 'Sign in to continue.') })
 }
 
+function SignOutButton() {
+  const { signOut } = useAuth()
+  return <button onClick={() => void signOut()}>sign out</button>
+}
+
 const routes = [
   { path: '/login', element: <p>login page</p> },
   {
     element: <RequireAuth />,
     children: [
       { path: '/', element: <p>home page</p> },
-      { path: '/settings', element: <p>settings page</p> },
+      { path: '/settings', element: <><p>settings page</p><SignOutButton /></> },
       { path: '/members', element: <RequireRole roles={MENTOR_ROLES}><p>members page</p></RequireRole> },
       { path: '/invitations', element: <RequireRole roles={ADMIN_ROLES}><p>invitations page</p></RequireRole> },
     ],
@@ -45,6 +52,29 @@ describe('RequireAuth', () => {
     signedInAs('learner')
     renderRoutes(routes, '/settings')
     expect(await screen.findByText('settings page')).toBeInTheDocument()
+  })
+})
+
+describe('signing out', () => {
+  it('sends the user to a plain sign-in page, not back to the page they left', async () => {
+    fakeApi({
+      'POST /api/v1/auth/refresh': () => json(tokenPair()),
+      'GET /api/v1/me': () => json(meBody('learner')),
+      'POST /api/v1/auth/logout': () => noContent(),
+    })
+    const { router } = renderRoutes(routes, '/settings')
+    await userEvent.click(await screen.findByRole('button', { name: 'sign out' }))
+    expect(await screen.findByText('login page')).toBeInTheDocument()
+    expect(router.state.location.search).toBe('')
+  })
+
+  it('comes back to the page after a session that ended on its own', async () => {
+    signedInAs('learner')
+    const { router } = renderRoutes(routes, '/settings')
+    await screen.findByText('settings page')
+    act(() => setTokens(null))
+    expect(await screen.findByText('login page')).toBeInTheDocument()
+    expect(router.state.location.search).toBe('?next=%2Fsettings')
   })
 })
 

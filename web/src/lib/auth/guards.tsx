@@ -8,12 +8,14 @@ import { useAuth } from './context'
 import type { Role } from './me'
 
 export function RequireAuth({ children }: { children?: ReactNode }) {
-  const { status } = useAuth()
+  const { status, signedOutByUser } = useAuth()
   const location = useLocation()
   if (status === 'loading') return <PageSpinner label="Loading your session" />
   if (status === 'signed-out') {
+    // After a deliberate sign-out the next person at this computer starts afresh, not on the
+    // previous user's page; after an expired session, come back to where you were.
     const next = location.pathname + location.search
-    const to = next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`
+    const to = signedOutByUser || next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`
     return <Navigate to={to} replace />
   }
   return children ?? <Outlet />
