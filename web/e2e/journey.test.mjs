@@ -192,3 +192,27 @@ step('the admin sees the new learner among the members', async () => {
   await table.getByText(learner.email).waitFor()
   await shot(page, 'journey', 'admin-members')
 })
+
+step('on a 360 px phone the app fits the screen, with a menu and a dark theme', async () => {
+  await page.setViewportSize({ width: 360, height: 740 })
+  for (const path of ['/', '/admin/members', '/admin/invitations', '/settings/security']) {
+    await page.goto(server.url + path)
+    await page.getByRole('heading', { level: 1 }).waitFor()
+    const { overflow, culprits } = await page.evaluate(() => {
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && !el.closest('.overflow-x-auto'))
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).split(' ').slice(0, 4).join('.')}`)
+      return { overflow: document.documentElement.scrollWidth - window.innerWidth, culprits: wide }
+    })
+    assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the screen: ${culprits.join(', ')}`)
+  }
+  await page.getByRole('button', { name: 'Menu' }).click()
+  await page.locator('#mobile-nav').getByRole('link', { name: 'Members' }).waitFor()
+  await page.getByRole('button', { name: 'Dark theme' }).click()
+  assert.equal(await page.evaluate(() => document.documentElement.classList.contains('dark')), true)
+  await shot(page, 'journey', 'phone-dark-menu')
+  await page.locator('#mobile-nav').getByRole('link', { name: 'Members' }).click()
+  await page.getByRole('table', { name: 'Members' }).waitFor()
+  await shot(page, 'journey', 'phone-dark-members')
+})

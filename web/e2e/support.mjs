@@ -13,9 +13,9 @@ export const RESULTS = join(WEB, 'test-results')
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 function pythonPath() {
-  const candidates = [process.env.STARGUIDE_PYTHON, join(ROOT, '.venv/bin/python'), '/work/main/.venv/bin/python']
+  const candidates = [process.env.STARGUIDE_PYTHON, join(ROOT, '.venv/bin/python')]
   const found = candidates.find((p) => p && existsSync(p))
-  if (!found) throw new Error('No Python with StarGuide installed: run `make install` (it creates .venv) first.')
+  if (!found) throw new Error('No Python with StarGuide installed: run `make install` (it creates .venv) or set STARGUIDE_PYTHON.')
   return found
 }
 

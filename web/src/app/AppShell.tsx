@@ -96,12 +96,12 @@ export function AppShell() {
             <span aria-hidden="true">★</span> StarGuide
           </NavLink>
           <OrgSwitcher />
-          <div className="ml-auto flex items-center gap-1">
+          <div className="ml-auto flex shrink-0 items-center gap-1">
             <ThemeToggle />
             <span className="hidden max-w-[12rem] truncate px-2 text-sm text-slate-700 lg:inline dark:text-slate-300">
               {me?.display_name}
             </span>
-            <Button variant="ghost" onClick={onSignOut} pending={signingOut}>
+            <Button variant="ghost" className="px-2 sm:px-4" onClick={onSignOut} pending={signingOut}>
               Sign out
             </Button>
           </div>

@@ -1,9 +1,11 @@
 /** The learner's home: what to do today, with empty states that point to what comes next. */
 import { ButtonLink } from '@/components/Button'
 import { EmptyState } from '@/components/EmptyState'
+import { BookIcon, ChatIcon, MailIcon, RepeatIcon } from '@/components/icons'
 import { Page } from '@/components/Page'
 import { PageSpinner } from '@/components/Spinner'
 import { useAuth } from '@/lib/auth/context'
+import type { Role } from '@/lib/auth/me'
 
 function greeting(now: Date): string {
   const hour = now.getHours()
@@ -12,10 +14,16 @@ function greeting(now: Date): string {
   return 'Good evening'
 }
 
+const ROLE_LINE: Record<Role, (org: string) => string> = {
+  learner: (org) => `You are learning in ${org}.`,
+  mentor: (org) => `You are a mentor in ${org}.`,
+  org_admin: (org) => `You run ${org}.`,
+}
+
 function NoOrganisation() {
   return (
     <EmptyState
-      icon="✉"
+      icon={<MailIcon />}
       title="Join an organisation to start learning"
       message="Your school or company sends you an invitation link: open it to join. Running a class or a team? Create an organisation and invite your people."
       action={<ButtonLink to="/orgs/new">Create an organisation</ButtonLink>}
@@ -31,7 +39,7 @@ export default function HomePage() {
   return (
     <Page
       title={`${greeting(new Date())}, ${firstName}`}
-      description={org ? `You are learning in ${org.name}.` : 'Welcome to StarGuide.'}
+      description={org ? ROLE_LINE[role ?? 'learner'](org.name) : 'Welcome to StarGuide.'}
     >
       {!org ? (
         <NoOrganisation />
@@ -59,7 +67,7 @@ export default function HomePage() {
                 Your courses
               </h2>
               <EmptyState
-                icon="📚"
+                icon={<BookIcon />}
                 title="No courses yet"
                 message={
                   role === 'learner'
@@ -73,7 +81,7 @@ export default function HomePage() {
                 Your mentor
               </h2>
               <EmptyState
-                icon="💬"
+                icon={<ChatIcon />}
                 title="Your AI mentor is on its way"
                 message="Soon you can ask questions about your lessons. It gives hints first, so you learn by thinking it through."
               />
@@ -83,7 +91,7 @@ export default function HomePage() {
                 Reviews
               </h2>
               <EmptyState
-                icon="🔁"
+                icon={<RepeatIcon />}
                 title="Nothing to review today"
                 message="When you learn, StarGuide plans short reviews at the right moment so you remember for longer."
               />

@@ -2,6 +2,7 @@
 import { type FormEvent, useRef, useState } from 'react'
 import { Button } from '@/components/Button'
 import { EmptyState } from '@/components/EmptyState'
+import { MailIcon } from '@/components/icons'
 import { ErrorState } from '@/components/ErrorState'
 import { Field, FormError, SelectField } from '@/components/Field'
 import { Card, Page } from '@/components/Page'
@@ -38,7 +39,7 @@ function NewLink({ invitation }: { invitation: Invitation }) {
       <p role="status" className="text-sm font-medium">
         {invitation.email
           ? `Invitation sent to ${invitation.email}. You can also share this link with them:`
-          : 'Share this link with the person you invite. It works once and is shown only now.'}
+          : `Anyone with this link can join as ${ROLE_LABELS[invitation.role].toLowerCase()} until it expires or you revoke it. Copy it now: it is shown only once.`}
       </p>
       <div className="flex flex-col gap-2 sm:flex-row">
         <label htmlFor="invitation-link" className="sr-only">
@@ -131,6 +132,7 @@ export default function InvitationsPage() {
   const columns: Column<Invitation>[] = [
     { key: 'who', header: 'For', cell: (i) => i.email ?? <span className="italic">Anyone with the link</span> },
     { key: 'role', header: 'Role', cell: (i) => ROLE_LABELS[i.role] },
+    { key: 'joined', header: 'Joined', cell: (i) => i.accepted_count },
     { key: 'expires', header: 'Expires', cell: (i) => new Date(i.expires_at).toLocaleString() },
     {
       key: 'actions',
@@ -164,7 +166,7 @@ export default function InvitationsPage() {
           <ErrorState message={errorMessage(invitations.error)} onRetry={() => void invitations.refetch()} />
         )}
         {invitations.data?.length === 0 && (
-          <EmptyState title="No pending invitations" message="Invitations you create appear here until they are used." />
+          <EmptyState icon={<MailIcon />} title="No pending invitations" message="Invitations you create appear here until they are used." />
         )}
         {invitations.data && invitations.data.length > 0 && (
           <Table caption="Pending invitations" columns={columns} rows={invitations.data} rowKey={(i) => i.id} />

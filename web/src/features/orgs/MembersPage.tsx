@@ -3,6 +3,7 @@ import { useDeferredValue, useState } from 'react'
 import { Button, ButtonLink } from '@/components/Button'
 import { Dialog } from '@/components/Dialog'
 import { EmptyState } from '@/components/EmptyState'
+import { SearchIcon, UsersIcon } from '@/components/icons'
 import { ErrorState } from '@/components/ErrorState'
 import { Field, SelectField } from '@/components/Field'
 import { Page } from '@/components/Page'
@@ -126,6 +127,7 @@ export default function MembersPage() {
       {members.isError && <ErrorState message={errorMessage(members.error)} onRetry={() => void members.refetch()} />}
       {members.data && members.data.items.length === 0 && (
         <EmptyState
+          icon={q || roleFilter ? <SearchIcon /> : <UsersIcon />}
           title={q || roleFilter ? 'No member matches' : 'No members yet'}
           message={q || roleFilter ? 'Try another search or role.' : 'Invite people to join this organisation.'}
         />

@@ -17,7 +17,7 @@ export function OrgSwitcher() {
   if (!me) return null
   const active = me.active_organisation
   return (
-    <div className="flex min-w-0 items-center gap-2">
+    <div className="flex min-w-0 flex-1 items-center">
       <label htmlFor={id} className="sr-only">
         Active organisation
       </label>
@@ -40,7 +40,7 @@ export function OrgSwitcher() {
             onError: (error) => toast.error(errorMessage(error)),
           })
         }}
-        className="max-w-[11rem] truncate rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-600 dark:bg-slate-900 sm:max-w-xs"
+        className="w-full min-w-0 max-w-xs truncate rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-600 dark:bg-slate-900"
       >
         {!active && <option value="">No organisation</option>}
         {me.memberships.map((m) => (
