@@ -124,6 +124,33 @@ describe('AuthProvider', () => {
   })
 })
 
+describe('switching organisation', () => {
+  function Switcher() {
+    const { me, acceptTokens } = useAuth()
+    return (
+      <div>
+        <p>org: {me?.active_organisation?.name ?? 'none'}</p>
+        <button onClick={() => void acceptTokens(tokenPair('org-token', 'org-2'), { resetCache: true })}>switch</button>
+      </div>
+    )
+  }
+
+  it('shows the new organisation at once and drops the data of the previous one', async () => {
+    const second = { ...meBody('org_admin'), active_organisation: { id: 'org-2', name: 'Hill College', slug: 'hill', role: 'org_admin' } }
+    const fake = fakeApi({
+      'POST /api/v1/auth/refresh': () => json(tokenPair('t1')),
+      'GET /api/v1/me': (seen) => json(seen.headers.get('Authorization') === 'Bearer org-token' ? second : meBody()),
+    })
+    const { queryClient } = renderAt('/', <Switcher />)
+    expect(await screen.findByText('org: Riverside School')).toBeInTheDocument()
+    queryClient.setQueryData(['org', 'members', 'page-1'], { items: ['private'] })
+    await userEvent.click(screen.getByRole('button', { name: 'switch' }))
+    expect(await screen.findByText('org: Hill College')).toBeInTheDocument()
+    expect(queryClient.getQueryData(['org', 'members', 'page-1'])).toBeUndefined()
+    expect(fake.calls('GET /api/v1/me').at(-1)?.headers.get('Authorization')).toBe('Bearer org-token')
+  })
+})
+
 describe('session renewal', () => {
   it('renews a minute before the access token expires', async () => {
     vi.useFakeTimers()
