@@ -91,6 +91,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     app.include_router(system_router)
     app.include_router(api_router())
 
+    from starguide.webapp.router import install_web_app
+
+    # Last, so it only answers what no API route matched.
+    install_web_app(app, settings.web_dir)
+
     # Middleware added last runs first: service layer outermost, then rate limit, then CORS.
     if settings.cors_origins:
         app.add_middleware(
