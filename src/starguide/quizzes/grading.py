@@ -328,3 +328,27 @@ def _matching(question: MatchingQuestion, answer: MatchingAnswer) -> Grade:
     if question.scoring == "all_or_nothing":
         return _graded(1.0 if right == len(question.pairs) else 0.0)
     return _graded(right / len(question.pairs))
+
+
+def model_answer(question: Question) -> Answer | None:
+    """A full-credit answer to `question` (shown in reviews), or None for a mentor-graded one."""
+    if isinstance(question, SingleChoiceQuestion):
+        return SingleChoiceAnswer(choice=next(c.id for c in question.choices if c.correct))
+    if isinstance(question, MultipleChoiceQuestion):
+        if question.scoring == MultipleChoiceScoring.WEIGHTED:
+            return MultipleChoiceAnswer(choices=[c.id for c in question.choices if (c.weight or 0) > 0])
+        return MultipleChoiceAnswer(choices=[c.id for c in question.choices if c.correct])
+    if isinstance(question, TrueFalseQuestion):
+        return TrueFalseAnswer(value=question.answer)
+    if isinstance(question, NumericQuestion):
+        best = next(a for a in question.answers if a.credit == 1)
+        value = best.value if best.value is not None else best.minimum
+        unit = f" {question.units[0].name}" if question.unit_mode == "required" else ""
+        return NumericAnswer(value=f"{value:g}{unit}")
+    if isinstance(question, ShortTextQuestion):
+        return ShortTextAnswer(text=next(a.text for a in question.answers if a.credit == 1))
+    if isinstance(question, OrderingQuestion):
+        return OrderingAnswer(order=[i.id for i in question.items])
+    if isinstance(question, MatchingQuestion):
+        return MatchingAnswer(matches={p.id: p.answer for p in question.pairs})
+    return None
