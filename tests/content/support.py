@@ -114,7 +114,10 @@ async def make_course(
         ),
     ]
     questions = [
-        ok(await client.post(f"{API}/courses/{cid}/questions", json={"key": k, "question": q}, headers=h), 201)
+        ok(
+            await client.post(f"{API}/courses/{cid}/questions", json={"key": k, "question": q}, headers=h),
+            201,
+        )
         for k, q in (("tf", TF_QUESTION), ("sc", SC_QUESTION), ("num", NUM_QUESTION))
     ]
     if published:

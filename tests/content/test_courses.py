@@ -42,11 +42,17 @@ async def test_drafts_are_hidden_from_learners(harness: Any) -> None:
     cid = built["course"]["id"]
     assert ok(await client.get(f"{API}/courses", headers=school.learner.headers))["items"] == []
     assert (await client.get(f"{API}/courses/{cid}", headers=school.learner.headers)).status_code == 404
-    assert (await client.post(f"{API}/courses/{cid}/enrolment", headers=school.learner.headers)).status_code == 404
+    assert (
+        await client.post(f"{API}/courses/{cid}/enrolment", headers=school.learner.headers)
+    ).status_code == 404
     # an unpublished lesson of a published course is hidden too
     ok(await client.patch(f"{API}/courses/{cid}", json={"published": True}, headers=school.mentor.headers))
     hidden = built["lessons"][1]["id"]
-    ok(await client.patch(f"{API}/lessons/{hidden}", json={"published": False}, headers=school.mentor.headers))
+    ok(
+        await client.patch(
+            f"{API}/lessons/{hidden}", json={"published": False}, headers=school.mentor.headers
+        )
+    )
     ok(await client.post(f"{API}/courses/{cid}/enrolment", headers=school.learner.headers))
     assert (await client.get(f"{API}/lessons/{hidden}", headers=school.learner.headers)).status_code == 404
     outline = ok(await client.get(f"{API}/courses/{cid}/outline", headers=school.learner.headers))
@@ -59,7 +65,9 @@ async def test_mentor_assigned_enrolment_and_closed_self_enrolment(harness: Any)
     built = await make_course(client, school)
     cid = built["course"]["id"]
     ok(await client.patch(f"{API}/courses/{cid}", json={"self_enrol": False}, headers=school.mentor.headers))
-    assert (await client.post(f"{API}/courses/{cid}/enrolment", headers=school.learner.headers)).status_code == 403
+    assert (
+        await client.post(f"{API}/courses/{cid}/enrolment", headers=school.learner.headers)
+    ).status_code == 403
     ok(
         await client.post(
             f"{API}/courses/{cid}/enrolments",
@@ -98,7 +106,9 @@ async def test_progress_and_lesson_completed_event_once(harness: Any) -> None:
     assert done["completed_at"] == again["completed_at"]
     async with harness.runtime.db.session(write=False) as session:
         events = (
-            await session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == LessonCompleted.event_type))
+            await session.scalars(
+                select(OutboxEvent).where(OutboxEvent.event_type == LessonCompleted.event_type)
+            )
         ).all()
     assert len(events) == 1
     assert events[0].payload["lesson_id"] == lesson_id
@@ -113,7 +123,9 @@ async def test_markdown_is_sanitised(harness: Any) -> None:
     built = await make_course(client, school)
     lesson_id = built["lessons"][0]["id"]
     body = "Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
-    lesson = ok(await client.patch(f"{API}/lessons/{lesson_id}", json={"body": body}, headers=school.mentor.headers))
+    lesson = ok(
+        await client.patch(f"{API}/lessons/{lesson_id}", json={"body": body}, headers=school.mentor.headers)
+    )
     assert "<script" not in lesson["body_html"]
     assert 'href="javascript' not in lesson["body_html"]
     assert "<img" not in lesson["body_html"]
@@ -133,9 +145,14 @@ async def test_search_published_lessons_and_questions_for_mentors_only(harness: 
     assert [h["kind"] for h in learner["hits"]] == ["lesson"]
     assert "<mark>Sirius</mark>" in learner["hits"][0]["snippet"]
     # an explanation is never found by a learner
-    assert ok(await client.get(f"{API}/search", params={"q": "1.46"}, headers=school.learner.headers))["hits"] == []
+    assert (
+        ok(await client.get(f"{API}/search", params={"q": "1.46"}, headers=school.learner.headers))["hits"]
+        == []
+    )
     # prefix match, several words, odd characters are only words
-    hits = ok(await client.get(f"{API}/search", params={"q": 'parsec "light-y*'}, headers=school.learner.headers))
+    hits = ok(
+        await client.get(f"{API}/search", params={"q": 'parsec "light-y*'}, headers=school.learner.headers)
+    )
     assert [h["title"] for h in hits["hits"]] == ["Parsecs"]
     # unpublishing removes lessons from search; another organisation never sees them
     ok(await client.patch(f"{API}/courses/{cid}", json={"published": False}, headers=school.mentor.headers))
@@ -143,7 +160,10 @@ async def test_search_published_lessons_and_questions_for_mentors_only(harness: 
     assert [h["kind"] for h in mentor["hits"]] == ["question"]
     ok(await client.patch(f"{API}/courses/{cid}", json={"published": True}, headers=school.mentor.headers))
     other = await make_school(client)
-    assert ok(await client.get(f"{API}/search", params={"q": "sirius"}, headers=other.mentor.headers))["hits"] == []
+    assert (
+        ok(await client.get(f"{API}/search", params={"q": "sirius"}, headers=other.mentor.headers))["hits"]
+        == []
+    )
 
 
 async def test_cross_organisation_ids_answer_404(harness: Any) -> None:
@@ -172,12 +192,18 @@ async def test_validation_and_conflicts(harness: Any) -> None:
     built = await make_course(client, school)
     h = school.mentor.headers
     cid = built["course"]["id"]
-    assert (await client.post(f"{API}/courses", json={"slug": "sky", "title": "x"}, headers=h)).status_code == 409
-    assert (await client.post(f"{API}/courses", json={"slug": "Bad Slug", "title": "x"}, headers=h)).status_code == 422
+    assert (
+        await client.post(f"{API}/courses", json={"slug": "sky", "title": "x"}, headers=h)
+    ).status_code == 409
+    assert (
+        await client.post(f"{API}/courses", json={"slug": "Bad Slug", "title": "x"}, headers=h)
+    ).status_code == 422
     bad_skill = {"slug": "l3", "title": "x", "skills": ["unknown"]}
     response = await client.post(f"{API}/modules/{built['module']['id']}/lessons", json=bad_skill, headers=h)
     assert response.status_code == 422
     # a skill in use cannot be removed
-    response = await client.put(f"{API}/courses/{cid}/skills", json=[{"slug": "stars", "name": "Stars"}], headers=h)
+    response = await client.put(
+        f"{API}/courses/{cid}/skills", json=[{"slug": "stars", "name": "Stars"}], headers=h
+    )
     assert response.status_code == 409
     assert (await client.patch(f"{API}/courses/{cid}", json={"title": None}, headers=h)).status_code == 422
