@@ -71,7 +71,8 @@ async def test_take_an_assessment_and_review_it(harness: Any) -> None:
             headers=h,
         )
     )
-    assert saved["revealed"] is False and saved["score"] is None  # feedback after submit
+    assert saved["revealed"] is False
+    assert saved["score"] is None
     tf = questions["true_false"]["question_id"]
     ok(await client.put(f"{url}/{tf}", json={"answer": {"type": "true_false", "value": False}}, headers=h))
     ok(await client.put(f"{url}/{tf}", json={"answer": {"type": "true_false", "value": True}}, headers=h))
@@ -91,7 +92,8 @@ async def test_take_an_assessment_and_review_it(harness: Any) -> None:
     assert submitted["score"] == round(2 / 3, 6)
     assert submitted["passed"] is True
     review = {a["question_id"]: a for a in submitted["answers"]}
-    assert review[tf]["correct"] is True and review[tf]["tries"] == 2
+    assert review[tf]["correct"] is True
+    assert review[tf]["tries"] == 2
     assert review[num]["correct"] is False
     assert review[num]["explanation"] == "About 3.26."
     assert review[num]["model_answer"] == {"type": "numeric", "value": "3.26"}
@@ -104,7 +106,8 @@ async def test_take_an_assessment_and_review_it(harness: Any) -> None:
     graded = await _events(harness, AnswerGraded.event_type)
     assert len(graded) == 3
     tf_event = next(e for e in graded if e["question_id"] == tf)
-    assert tf_event["correct"] is True and tf_event["first_try"] is False
+    assert tf_event["correct"] is True
+    assert tf_event["first_try"] is False
     assert (tf_event["mode"], tf_event["question_version"], tf_event["skills"]) == (
         "assessment",
         1,
@@ -112,7 +115,8 @@ async def test_take_an_assessment_and_review_it(harness: Any) -> None:
     )
     assert tf_event["time_taken_seconds"] == 0.0
     sc_event = next(e for e in graded if e["question_id"] == sc["question_id"])
-    assert sc_event["time_taken_seconds"] == 30.0 and sc_event["difficulty"] == 2
+    assert sc_event["time_taken_seconds"] == 30.0
+    assert sc_event["difficulty"] == 2
     submitted_events = await _events(harness, AttemptSubmitted.event_type)
     assert [(e["score"], e["passed"], e["auto_submitted"]) for e in submitted_events] == [
         (round(2 / 3, 6), True, False)
@@ -143,7 +147,8 @@ async def test_time_limit_refuses_late_answers_and_auto_submits(harness: Any) ->
     ok(await client.put(url, json={"answer": {"type": "true_false", "value": True}}, headers=h))
     clock.advance(seconds=1)  # exactly at the deadline: too late
     late = await client.put(url, json={"answer": {"type": "true_false", "value": False}}, headers=h)
-    assert late.status_code == 409 and late.json()["type"].endswith("/time-up")
+    assert late.status_code == 409
+    assert late.json()["type"].endswith("/time-up")
     read = ok(await client.get(f"{API}/attempts/{attempt['id']}", headers=h))
     assert (read["status"], read["auto_submitted"], read["score"]) == ("submitted", True, round(1 / 3, 6))
     assert read["submitted_at"].startswith("2026-03-01T09:05:00")
@@ -163,7 +168,8 @@ async def test_expired_attempts_are_submitted_by_the_job_and_on_read(harness: An
     read = ok(await client.get(f"{API}/attempts/{first['id']}", headers=school.learner.headers))
     assert (read["status"], read["auto_submitted"]) == ("submitted", True)
     events = await _events(harness, AttemptSubmitted.event_type)
-    assert len(events) == 1 and events[0]["auto_submitted"] is True
+    assert len(events) == 1
+    assert events[0]["auto_submitted"] is True
 
 
 async def test_attempt_limit_window_and_idempotent_start(harness: Any) -> None:
@@ -180,7 +186,8 @@ async def test_attempt_limit_window_and_idempotent_start(harness: Any) -> None:
     assert two["number"] == 2
     ok(await client.post(f"{API}/attempts/{two['id']}/submit", headers=h))
     refused = await client.post(start, headers=h)
-    assert refused.status_code == 409 and refused.json()["type"].endswith("/no-attempts-left")
+    assert refused.status_code == 409
+    assert refused.json()["type"].endswith("/no-attempts-left")
 
     # a window in the organisation's time zone: naive times are local wall-clock times
     window = {"opens_at": "2026-03-02T08:00:00", "closes_at": "2026-03-02T10:00:00"}
@@ -193,7 +200,8 @@ async def test_attempt_limit_window_and_idempotent_start(harness: Any) -> None:
     )
     assert other["opens_at"].startswith("2026-03-02T08:00:00")
     early = await client.post(start, headers=school.mentor.headers)
-    assert early.status_code == 409 and early.json()["type"].endswith("/assessment-not-open")
+    assert early.status_code == 409
+    assert early.json()["type"].endswith("/assessment-not-open")
 
 
 async def test_window_follows_organisation_time_zone(harness: Any) -> None:
@@ -327,7 +335,8 @@ async def test_practice_mode_instant_feedback_hints_and_events(harness: Any) -> 
     second = ok(
         await client.put(url, json={"answer": {"type": "single_choice", "choice": sirius}}, headers=h)
     )
-    assert second["correct"] is True and second["tries"] == 2
+    assert second["correct"] is True
+    assert second["tries"] == 2
     events = await _events(harness, AnswerGraded.event_type)
     assert [(e["first_try"], e["correct"], e["hints_shown"], e["mode"]) for e in events] == [
         (True, False, 2, "practice"),
@@ -388,7 +397,8 @@ async def test_free_text_waits_for_the_mentor(harness: Any) -> None:
     after = ok(await client.get(f"{API}/attempts/{attempt['id']}", headers=h))
     assert (after["pending"], after["score"], after["passed"]) == (0, 0.8, True)
     events = [e for e in await _events(harness, AnswerGraded.event_type) if e["graded_by_mentor"]]
-    assert len(events) == 1 and events[0]["score"] == 0.8
+    assert len(events) == 1
+    assert events[0]["score"] == 0.8
 
 
 async def test_learners_cannot_see_others_attempts_or_unassigned_assessments(harness: Any) -> None:
