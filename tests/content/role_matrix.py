@@ -156,8 +156,7 @@ ROUTES = [
         "/api/v1/courses/{course_id}/questions/gift",
         _for(member=403, mentor=201, outsider=404),
         setup=new_course,
-        body="::q::Sirius is a star.{T}",
-        note="sent as a JSON string here: the quotes become part of the text, which GIFT allows",
+        body={"source": "::q::Sirius is a star.{T}"},
     ),
     RouteCase("GET", "/api/v1/questions/{question_id}", MENTOR_ON, setup=new_course),
     RouteCase(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Request, status
+from fastapi import APIRouter, Body, Query, status
 
 from starguide.auth.deps import MemberDep, MentorDep
 from starguide.content import bank, schemas, service
@@ -13,7 +13,6 @@ from starguide.content.exchange import CourseDocument
 from starguide.content.search import search_lessons, search_questions
 from starguide.content.transfer import export_course, import_course
 from starguide.kit.deps import RuntimeDep, SessionDep
-from starguide.kit.errors import InvalidInput
 from starguide.kit.pagination import Page, PageParamsDep
 
 router = APIRouter(tags=["content"])
@@ -282,22 +281,12 @@ async def create_question(
     return await bank.do_create_question(session, principal, course_id, body)
 
 
-@router.post(
-    "/courses/{course_id}/questions/gift",
-    status_code=status.HTTP_201_CREATED,
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
-    },
-)
+@router.post("/courses/{course_id}/questions/gift", status_code=status.HTTP_201_CREATED)
 async def import_gift(
-    request: Request, session: SessionDep, principal: MentorDep, course_id: uuid.UUID
+    session: SessionDep, principal: MentorDep, course_id: uuid.UUID, body: schemas.GiftImport
 ) -> schemas.GiftImportResult:
-    """Import a Moodle GIFT file (text/plain, UTF-8): all of it, or nothing and every error by line."""
-    try:
-        source = (await request.body()).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput("The GIFT file must be UTF-8 text.") from None
-    return await bank.do_import_gift(session, principal, course_id, source)
+    """Import a Moodle GIFT file: all of it, or nothing and every error with its line (422)."""
+    return await bank.do_import_gift(session, principal, course_id, body.source)
 
 
 @router.get("/questions/{question_id}")

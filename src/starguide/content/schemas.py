@@ -175,6 +175,10 @@ class QuestionVersionRead(BaseModel):
     question: dict[str, Any]
 
 
+class GiftImport(_In):
+    source: str = Field(min_length=1, max_length=1_000_000, description="the GIFT file's text")
+
+
 class GiftImportResult(BaseModel):
     created: int
     questions: list[QuestionRead]
