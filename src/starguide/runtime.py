@@ -42,6 +42,7 @@ class Runtime:
     db: Database
     limiter: RateLimiter
     ip_limiter: BatchedWindowLimiter
+    user_limiter: BatchedWindowLimiter
     dispatcher: Dispatcher
     mailer: Mailer
     realtime: Realtime
@@ -50,6 +51,7 @@ class Runtime:
     clock: Any = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
     _kicks: set[asyncio.Future[None]] = field(default_factory=set)
+    _background: bool = False
 
     @classmethod
     def build(cls, settings: Settings, *, in_process_jobs: bool | None = None) -> Runtime:
@@ -67,6 +69,7 @@ class Runtime:
             redis=redis,
             limiter=RateLimiter(redis, enabled=settings.rate_limits_enabled),
             ip_limiter=BatchedWindowLimiter(settings.rate_limit_ip, redis),
+            user_limiter=BatchedWindowLimiter(settings.rate_limit_user, redis),
             dispatcher=Dispatcher(db, max_attempts=settings.outbox_max_attempts),
             mailer=Mailer(settings.smtp_url, settings.mail_from, settings.data_dir),
             # A worker process only emits; the serving processes hold the connections.
@@ -99,6 +102,8 @@ class Runtime:
             self._kick(MAIL_JOB)
 
     def _kick(self, job: str) -> None:
+        if not self._background:
+            return  # tests deliver by hand, so nothing races them
         if isinstance(self.queue, InProcessJobQueue) and job == OUTBOX_JOB:
             self.dispatcher.notify()
             return
@@ -107,6 +112,7 @@ class Runtime:
         task.add_done_callback(self._kicks.discard)
 
     async def start(self, *, background: bool = True) -> None:
+        self._background = background
         if background:
             await self.queue.start()
             if isinstance(self.queue, InProcessJobQueue):
@@ -133,6 +139,7 @@ class Runtime:
         await self.queue.stop()
         await self.realtime.close()
         await self.ip_limiter.close()
+        await self.user_limiter.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.limiter.close()

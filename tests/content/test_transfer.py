@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,6 +10,8 @@ from sqlalchemy import func, select
 from starguide.content.demo import DEMO_FILE, demo_course, seed_demo_course
 from starguide.content.exchange import dumps_course
 from starguide.content.models import Course, Enrolment
+from starguide.orgs.demo import DemoData, DemoUser
+from starguide.orgs.models import Role
 from tests.content.support import API, make_course, make_school, ok
 from tests.content.test_gift import DATA
 
@@ -92,25 +93,20 @@ async def test_gift_upload_imports_all_or_reports_every_error(harness: Any) -> N
     assert empty.status_code == 422
 
 
-@dataclass(frozen=True)
-class _Person:
-    user_id: Any
-
-
-@dataclass(frozen=True)
-class _Demo:
-    organisation_id: Any
-    mentor: _Person
-    learners: tuple[_Person, ...]
+def _person(account: Any, role: Role) -> DemoUser:
+    return DemoUser(account.user_id, account.email, account.password, "Demo", role)
 
 
 async def test_seed_demo_course_is_safe_to_run_twice(harness: Any) -> None:
     client = harness.client
     school = await make_school(client)
-    demo = _Demo(
-        school.org.id,
-        _Person(school.mentor.user_id),
-        (_Person(school.learner.user_id), _Person(school.other_learner.user_id)),
+    demo = DemoData(
+        organisation_id=school.org.id,
+        organisation_slug=school.org.slug,
+        admin=_person(school.admin, Role.ORG_ADMIN),
+        mentor=_person(school.mentor, Role.MENTOR),
+        learners=(_person(school.learner, Role.LEARNER), _person(school.other_learner, Role.LEARNER)),
+        created=True,
     )
     for _ in range(2):
         async with harness.runtime.db.session() as session:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starguide.content.exchange import CourseDocument, load_course
 from starguide.content.models import Course, Enrolment
 from starguide.content.transfer import import_course
+from starguide.orgs.demo import DemoData, register_demo_seeder
 
 DEMO_FILE = Path(__file__).parent / "demo" / "astronomy.json"
 
@@ -22,11 +21,9 @@ def demo_course() -> CourseDocument:
     return load_course(DEMO_FILE.read_bytes())
 
 
-async def seed_demo_course(session: AsyncSession, demo: Any) -> None:
-    """Import the course into the demo organisation and enrol its learners (safe to run twice).
-
-    `demo` is the accounts work's `DemoData`: `organisation_id`, `mentor.user_id`, `learners`.
-    """
+@register_demo_seeder
+async def seed_demo_course(session: AsyncSession, demo: DemoData) -> None:
+    """Import the course into the demo organisation and enrol its learners (safe to run twice)."""
     document = demo_course()
     course_id = await session.scalar(
         select(Course.id).where(
@@ -48,12 +45,3 @@ async def seed_demo_course(session: AsyncSession, demo: Any) -> None:
                 )
             )
     await session.flush()
-
-
-def register() -> None:
-    """Hook the course into `seed-demo` when the organisations' demo command is installed."""
-    try:
-        hooks: Any = importlib.import_module("starguide.orgs.demo")
-    except ModuleNotFoundError:
-        return
-    hooks.register_demo_seeder(seed_demo_course)
