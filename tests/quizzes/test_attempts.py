@@ -172,6 +172,49 @@ async def test_expired_attempts_are_submitted_by_the_job_and_on_read(harness: An
     assert events[0]["auto_submitted"] is True
 
 
+async def test_expired_attempt_is_submitted_when_read(harness: Any) -> None:
+    clock = FrozenClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    harness.runtime.clock = clock
+    client = harness.client
+    school, _built, assessment = await _setup(harness, time_limit_minutes=1, feedback_policy="after_close")
+    h = school.learner.headers
+    attempt = ok(await client.post(f"{API}/assessments/{assessment['id']}/attempts", headers=h))
+    clock.advance(minutes=2)
+    read = ok(await client.get(f"{API}/attempts/{attempt['id']}", headers=h))
+    assert (read["status"], read["auto_submitted"]) == ("submitted", True)
+    assert read["submitted_at"].startswith("2026-03-01T09:01:00")
+    # no close date: "after close" means after submission
+    assert read["score"] == 0.0
+    assert all(a["revealed"] for a in read["answers"])
+    results = ok(await client.get(f"{API}/assessments/{assessment['id']}/attempts", headers=h))
+    assert [r["score"] for r in results["items"]] == [0.0]
+    assert len(await _events(harness, AttemptSubmitted.event_type)) == 1
+
+
+async def test_after_close_feedback_waits_for_the_close(harness: Any) -> None:
+    clock = FrozenClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    harness.runtime.clock = clock
+    client = harness.client
+    school, _built, assessment = await _setup(harness, feedback_policy="after_close")
+    ok(
+        await client.patch(
+            f"{API}/assessments/{assessment['id']}",
+            json={"closes_at": "2026-03-01T09:10:00Z"},
+            headers=school.mentor.headers,
+        )
+    )
+    h = school.learner.headers
+    attempt = ok(await client.post(f"{API}/assessments/{assessment['id']}/attempts", headers=h))
+    assert attempt["deadline_at"].startswith("2026-03-01T09:10:00")  # the close caps the attempt
+    done = ok(await client.post(f"{API}/attempts/{attempt['id']}/submit", headers=h))
+    assert done["score"] is None
+    assert not any(a["revealed"] for a in done["answers"])
+    clock.advance(minutes=11)  # (access tokens last 15 minutes of this clock)
+    later = ok(await client.get(f"{API}/attempts/{attempt['id']}", headers=h))
+    assert later["score"] == 0.0
+    assert all(a["revealed"] for a in later["answers"])
+
+
 async def test_attempt_limit_window_and_idempotent_start(harness: Any) -> None:
     clock = FrozenClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
     harness.runtime.clock = clock

@@ -68,10 +68,14 @@ async def start_attempt(
 
 @router.get("/assessments/{assessment_id}/attempts")
 async def list_attempts(
-    session: SessionDep, principal: MemberDep, assessment_id: uuid.UUID, params: PageParamsDep
+    session: SessionDep,
+    principal: MemberDep,
+    runtime: RuntimeDep,
+    assessment_id: uuid.UUID,
+    params: PageParamsDep,
 ) -> Page[schemas.AttemptSummary]:
     """Results: every learner's attempts for mentors, your own for learners."""
-    items, total = await service.list_attempts(session, principal, assessment_id, params)
+    items, total = await service.list_attempts(session, principal, assessment_id, params, runtime.clock)
     return Page(items=items, total=total, limit=params.limit, offset=params.offset)
 
 
@@ -81,11 +85,13 @@ async def get_attempt(
 ) -> schemas.AttemptRead:
     """An attempt: questions, saved answers and, when the feedback policy allows, the review."""
     attempt, _ = await service.access_attempt(session, principal, attempt_id)
-    if service.expired(attempt, runtime.clock()):
-        # A read does not write: submit the expired attempt in its own transaction, then read it anew.
-        await service.submit_expired(runtime.db, runtime.clock, attempt_id=attempt_id)
-        session.expire_all()
-    return await service.get_attempt(session, principal, attempt_id, runtime.clock)
+    if not service.expired(attempt, runtime.clock()):
+        return await service.get_attempt(session, principal, attempt_id, runtime.clock)
+    # A read does not write: submit the expired attempt in its own transaction, then read it in a
+    # new one (this request's snapshot predates the submission).
+    await service.submit_expired(runtime.db, runtime.clock, attempt_id=attempt_id)
+    async with runtime.db.session(write=False) as fresh:
+        return await service.get_attempt(fresh, principal, attempt_id, runtime.clock)
 
 
 @router.put("/attempts/{attempt_id}/answers/{question_id}", response_model=schemas.AnswerResult)

@@ -525,7 +525,7 @@ async def get_attempt(
 
 
 async def list_attempts(
-    session: AsyncSession, principal: Principal, assessment_id: uuid.UUID, params: PageParams
+    session: AsyncSession, principal: Principal, assessment_id: uuid.UUID, params: PageParams, clock: Clock
 ) -> tuple[list[schemas.AttemptSummary], int]:
     """Mentors see every learner's attempts (the results); learners their own."""
     assessment = await access_assessment(session, principal, assessment_id)
@@ -536,11 +536,10 @@ async def list_attempts(
         stmt = stmt.where(Attempt.user_id == principal.user_id)
     rows, total = await paginate(session, stmt, params)
     policy = AssessmentPolicy.model_validate(assessment.policy)
+    now = clock()
     out = []
     for a in rows:
-        show = principal.is_mentor or (
-            a.status == SUBMITTED and _revealed(a, assessment, policy, False, a.submitted_at or a.started_at)
-        )
+        show = principal.is_mentor or (a.status == SUBMITTED and _revealed(a, assessment, policy, False, now))
         out.append(
             schemas.AttemptSummary(
                 id=a.id,
