@@ -386,12 +386,19 @@ async def access_attempt(
     session: AsyncSession, principal: Principal, attempt_id: uuid.UUID, *, own: bool = False
 ) -> tuple[Attempt, Assessment]:
     """The attempt if it is the principal's (or, unless `own`, if the principal is a mentor)."""
-    attempt = await session.scalar(
-        scoped(select(Attempt), Attempt, _org(principal)).where(Attempt.id == attempt_id)
-    )
-    if attempt is None or (attempt.user_id != principal.user_id and (own or not principal.is_mentor)):
+    pair: Any = select(Attempt, Assessment)
+    row = (
+        await session.execute(
+            scoped(pair, Attempt, _org(principal))
+            .join(Assessment, Assessment.id == Attempt.assessment_id)
+            .where(Attempt.id == attempt_id)
+        )
+    ).first()
+    if row is None:
         raise NotFound("No such attempt.")
-    assessment = await session.get_one(Assessment, attempt.assessment_id)
+    attempt, assessment = row
+    if attempt.user_id != principal.user_id and (own or not principal.is_mentor):
+        raise NotFound("No such attempt.")
     return attempt, assessment
 
 
