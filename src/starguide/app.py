@@ -31,13 +31,17 @@ def operation_id(route: APIRoute) -> str:
 def api_router() -> APIRouter:
     """Every domain's router under `/api/v1`; each router declares its own tag."""
     from starguide.auth.router import router as auth_router
+    from starguide.content.router import router as content_router
     from starguide.orgs.router import admin_router
     from starguide.orgs.router import router as orgs_router
+    from starguide.quizzes.router import router as quizzes_router
 
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(auth_router)
     router.include_router(orgs_router)
     router.include_router(admin_router)
+    router.include_router(content_router)
+    router.include_router(quizzes_router)
     return router
 
 

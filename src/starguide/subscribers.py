@@ -10,4 +10,6 @@ if TYPE_CHECKING:
 
 def register(runtime: Runtime) -> None:
     """Subscribe each domain's handlers to the dispatcher (domains add theirs here)."""
+    import starguide.quizzes.jobs  # noqa: F401  registers the periodic auto-submission
+
     del runtime
