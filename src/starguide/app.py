@@ -33,7 +33,7 @@ def api_router() -> APIRouter:
     return router
 
 
-def create_app(settings: Settings | None = None, *, background: bool = True) -> Any:
+def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     """Build the whole service; `background=False` leaves job loops off (tests drain by hand)."""
     settings = settings or load_settings()
     runtime = Runtime.build(settings)
@@ -81,8 +81,13 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     return app
 
 
+def with_realtime(app: FastAPI) -> Any:
+    """The served ASGI app: Socket.IO at `/socket.io/`, everything else to FastAPI."""
+    return app.state.runtime.realtime.asgi(app)
+
+
 def create_app_from_env() -> Any:
     """Factory for `uvicorn --factory`: settings from the environment, logging configured."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
-    return create_app(settings)
+    return with_realtime(create_app(settings))

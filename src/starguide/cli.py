@@ -11,6 +11,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from starguide.config import ConfigError, Settings, load_settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -166,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"STARGUIDE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+    return str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     fn = COMMANDS[args.command][0]
@@ -177,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         return fn(args, settings)
     except (ConfigError, CLIError) as exc:
         print(f"starguide: error: {exc}", file=sys.stderr)
+        return 2
+    except (ValidationError, SettingsError) as exc:
+        print(f"starguide: error: invalid setting: {_settings_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -6,10 +6,10 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from starguide.ai.config import AliasSpec, DeploymentSpec
@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
 
     # HTTP
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     access_log: bool = True
     log_level: str = "INFO"
@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     run_jobs_in_process: bool | None = None  # None: in-process unless Redis is configured
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
+
+    # Real time: seconds between Socket.IO pings (a dead connection is noticed within about twice this)
+    realtime_ping_interval: float = Field(default=25, gt=0, le=300)
 
     # E-mail
     smtp_url: str | None = None  # smtp://user:pass@host:587?starttls=true

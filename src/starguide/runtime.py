@@ -18,6 +18,7 @@ from starguide.kit.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, jobs
 from starguide.kit.mail import Mailer
 from starguide.kit.outbox import Dispatcher
 from starguide.kit.ratelimit import RateLimiter
+from starguide.realtime.server import Realtime
 
 logger = logging.getLogger("starguide.runtime")
 
@@ -42,6 +43,7 @@ class Runtime:
     limiter: RateLimiter
     dispatcher: Dispatcher
     mailer: Mailer
+    realtime: Realtime
     queue: JobQueue = field(init=False)
     redis: Any = None
     clock: Any = None
@@ -53,12 +55,25 @@ class Runtime:
         from starguide.kit.time import utcnow
 
         db = Database(settings)
+        redis = None
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(settings.redis_url)
         runtime = cls(
             settings=settings,
             db=db,
-            limiter=RateLimiter(settings.redis_url, enabled=settings.rate_limits_enabled),
+            redis=redis,
+            limiter=RateLimiter(redis, enabled=settings.rate_limits_enabled),
             dispatcher=Dispatcher(db, max_attempts=settings.outbox_max_attempts),
             mailer=Mailer(settings.smtp_url, settings.mail_from, settings.data_dir),
+            # A worker process only emits; the serving processes hold the connections.
+            realtime=Realtime(
+                redis_url=settings.redis_url,
+                cors_origins=settings.cors_origins,
+                write_only=in_process_jobs is False,
+                ping_interval=settings.realtime_ping_interval,
+            ),
             clock=utcnow,
         )
         local = settings.jobs_in_process if in_process_jobs is None else in_process_jobs
@@ -90,10 +105,6 @@ class Runtime:
         task.add_done_callback(self._kicks.discard)
 
     async def start(self, *, background: bool = True) -> None:
-        if self.settings.redis_url:
-            from redis.asyncio import Redis
-
-            self.redis = Redis.from_url(self.settings.redis_url)
         if background:
             await self.queue.start()
             if isinstance(self.queue, InProcessJobQueue):
@@ -118,6 +129,7 @@ class Runtime:
                 await task
         self._loops.clear()
         await self.queue.stop()
+        await self.realtime.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, Storage
@@ -20,11 +21,14 @@ from starguide.kit.middleware import send_problem
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None, enabled: bool = True) -> None:
+    def __init__(self, redis: Any = None, enabled: bool = True) -> None:
+        """`redis`: a `redis.asyncio.Redis` whose connection pool is shared (and closed by its owner)."""
         self.enabled = enabled
         storage = (
-            storage_from_string(f"async+{redis_url}", implementation="redispy")
-            if redis_url
+            storage_from_string(
+                "async+redis://", implementation="redispy", connection_pool=redis.connection_pool
+            )
+            if redis is not None
             else MemoryStorage()
         )
         assert isinstance(storage, Storage)
