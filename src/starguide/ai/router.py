@@ -31,7 +31,7 @@ from typing import Literal
 
 from prometheus_client import Counter, Histogram
 
-from starguide.ai.config import Catalog, Deployment
+from starguide.ai.config import Catalog, CatalogError, Deployment, build_catalog
 from starguide.ai.pricing import PriceTable
 from starguide.ai.providers import Provider, Timeouts, build_provider
 from starguide.ai.tokens import estimate_messages_tokens, estimate_text_tokens
@@ -46,6 +46,7 @@ from starguide.ai.types import (
     TextDelta,
     Usage,
 )
+from starguide.config import ConfigError, Settings
 
 logger = logging.getLogger("starguide.ai")
 
@@ -86,7 +87,7 @@ class RouterPolicy:
     breaker_max_cooldown: float = 600.0
 
     @classmethod
-    def from_settings(cls, settings: object) -> RouterPolicy:
+    def from_settings(cls, settings: Settings) -> RouterPolicy:
         return cls(**{name: getattr(settings, f"ai_{name}") for name in cls.__dataclass_fields__})
 
 
@@ -604,3 +605,14 @@ class RouterStream:
         finally:
             if self.result is None:
                 finish()
+
+
+def build_router(settings: Settings) -> Router:
+    """The router the service uses, from settings; a configuration mistake stops the start."""
+    try:
+        catalog = build_catalog(settings)
+    except CatalogError as exc:
+        raise ConfigError(f"STARGUIDE_AI_ALIASES: {exc}") from None
+    return Router(
+        catalog, PriceTable.with_overrides(settings.ai_prices), RouterPolicy.from_settings(settings)
+    )
