@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,6 +56,7 @@ FALLBACK_PRICE = Price(input=5.00, output=20.00)
 class PriceTable:
     prices: Mapping[str, Price]
     fallback: Price = FALLBACK_PRICE
+    _resolved: dict[str, Price] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def with_overrides(cls, overrides: Mapping[str, Price] | None = None) -> PriceTable:
@@ -66,6 +67,12 @@ class PriceTable:
 
     def price(self, provider: str, model: str) -> Price:
         key = f"{provider}/{model}"
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._lookup(key)
+        return found
+
+    def _lookup(self, key: str) -> Price:
         exact = self.prices.get(key)
         if exact is not None:
             return exact

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections import OrderedDict
@@ -197,6 +198,60 @@ class RoutingError(Exception):
         self.result: CallResult | None = None
 
 
+class _Watchdog:
+    """One timer for a whole stream, instead of one `asyncio.timeout` per chunk.
+
+    Each chunk only moves `deadline` (a float); the timer wakes at the old deadline, sees the new
+    one and sleeps again. It cancels the task only while armed, i.e. while the task waits for the
+    provider, never while the caller's own code runs between two chunks.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+        self.loop = loop
+        self.task = asyncio.current_task()
+        self.deadline = deadline
+        self.armed = False
+        self.fired = False
+        self.when = deadline
+        self.handle: asyncio.TimerHandle | None = loop.call_at(deadline, self._check)
+
+    def arm(self, deadline: float) -> None:
+        self.deadline, self.armed = deadline, True
+        if deadline < self.when:  # earlier than the timer: move the timer (rare: the first arm)
+            self._schedule(deadline)
+
+    def _schedule(self, when: float) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+        self.when = when
+        self.handle = self.loop.call_at(when, self._check)
+
+    def disarm(self) -> None:
+        self.armed = False
+
+    def _check(self) -> None:
+        self.handle = None
+        if not self.armed:
+            self.when = math.inf  # the next `arm` schedules the timer again
+        elif self.loop.time() >= self.deadline and self.task is not None:
+            self.fired = True
+            self.task.cancel()
+        else:
+            self._schedule(self.deadline)
+
+    def expired(self) -> bool:
+        """True when the cancellation was ours (and takes it back); False when it came from outside."""
+        if not self.fired or self.task is None:
+            return False
+        self.fired = False
+        return self.task.uncancel() == 0
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
 class _MidStream(Exception):
     def __init__(self, error: ProviderError) -> None:
         super().__init__(str(error))
@@ -341,16 +396,19 @@ class Router:
         loop = asyncio.get_running_loop()
         policy = self.policy
         events = provider.stream(request)
+        watchdog = _Watchdog(loop, deadline)
         first = True
         try:
             while True:
                 limit = loop.time() + (policy.first_token_timeout if first else policy.read_timeout)
+                watchdog.arm(min(limit, deadline))
                 try:
-                    async with asyncio.timeout_at(min(limit, deadline)):
-                        event = await anext(events)
+                    event = await anext(events)
                 except StopAsyncIteration:
                     return
-                except TimeoutError:
+                except asyncio.CancelledError:
+                    if not watchdog.expired():
+                        raise
                     if loop.time() >= deadline - 0.001:
                         message = f"the reply took longer than {policy.total_timeout:g}s in all"
                     elif first:
@@ -358,9 +416,12 @@ class Router:
                     else:
                         message = f"the stream paused for more than {policy.read_timeout:g}s"
                     raise provider.error(ErrorKind.TIMEOUT, message) from None
+                finally:
+                    watchdog.disarm()
                 first = False
                 yield event
         finally:
+            watchdog.close()
             await events.aclose()
 
     async def _completion(
