@@ -82,6 +82,10 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "rate_limit_auth": "100000/minute",
         "rate_limit_signup": "100000/minute",
         "run_jobs_in_process": True,
+        # cheap password hashing: tests create thousands of accounts
+        "password_hash_time_cost": 1,
+        "password_hash_memory_kib": 64,
+        "password_hash_parallelism": 1,
     }
     values.update(overrides)
     return Settings(**values)
@@ -130,6 +134,7 @@ async def harness_factory(settings_factory: Callable[..., Settings]) -> AsyncIte
         await lifespan.__aenter__()
         harness = AppHarness(app)
         await harness.runtime.limiter.reset()
+        await harness.runtime.ip_limiter.reset()
         started.append((harness, lifespan))
         return harness
 

@@ -29,7 +29,14 @@ def operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     """Every domain's router under `/api/v1`; each router declares its own tag."""
+    from starguide.auth.router import router as auth_router
+    from starguide.orgs.router import admin_router
+    from starguide.orgs.router import router as orgs_router
+
     router = APIRouter(prefix=API_PREFIX)
+    router.include_router(auth_router)
+    router.include_router(orgs_router)
+    router.include_router(admin_router)
     return router
 
 
@@ -74,7 +81,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(RateLimitMiddleware, limiter=runtime.limiter, rule=settings.rate_limit_ip)
+    app.add_middleware(RateLimitMiddleware, limiter=runtime.ip_limiter, enabled=settings.rate_limits_enabled)
     app.add_middleware(
         ServiceMiddleware, max_body_bytes=settings.max_body_bytes, access_log=settings.access_log
     )

@@ -80,6 +80,20 @@ class Settings(BaseSettings):
     smtp_url: str | None = None  # smtp://user:pass@host:587?starttls=true
     mail_from: str = "StarGuide <no-reply@starguide.local>"
 
+    # Accounts and organisations
+    registration: Literal["open", "invitation"] = "open"  # "invitation": sign-up needs an invitation
+    org_creation: Literal["anyone", "platform_admins"] = "anyone"  # who may create organisations
+    require_email_verification: bool = False  # unverified accounts cannot use organisations
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)  # absolute lifetime of a sign-in
+    refresh_grace_seconds: int = Field(default=10, ge=0, le=120)  # concurrent refreshes of one token
+    password_reset_minutes: int = Field(default=60, ge=5, le=1440)
+    email_verification_hours: int = Field(default=48, ge=1, le=720)
+    # argon2id cost; the defaults follow RFC 9106's second recommended option (64 MiB, 3 passes)
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=32)
+
     # SQLite
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
 

@@ -18,7 +18,7 @@ from starguide.db import Database
 from starguide.kit.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, jobs
 from starguide.kit.mail import Mailer
 from starguide.kit.outbox import Dispatcher
-from starguide.kit.ratelimit import RateLimiter
+from starguide.kit.ratelimit import BatchedWindowLimiter, RateLimiter
 from starguide.realtime.server import Realtime
 
 logger = logging.getLogger("starguide.runtime")
@@ -42,6 +42,7 @@ class Runtime:
     settings: Settings
     db: Database
     limiter: RateLimiter
+    ip_limiter: BatchedWindowLimiter
     dispatcher: Dispatcher
     mailer: Mailer
     realtime: Realtime
@@ -67,6 +68,7 @@ class Runtime:
             db=db,
             redis=redis,
             limiter=RateLimiter(redis, enabled=settings.rate_limits_enabled),
+            ip_limiter=BatchedWindowLimiter(settings.rate_limit_ip, redis),
             dispatcher=Dispatcher(db, max_attempts=settings.outbox_max_attempts),
             mailer=Mailer(settings.smtp_url, settings.mail_from, settings.data_dir),
             # A worker process only emits; the serving processes hold the connections.
@@ -134,6 +136,8 @@ class Runtime:
         await self.queue.stop()
         await self.realtime.close()
         await self.ai.aclose()
+        await self.ip_limiter.close()
         if self.redis is not None:
             await self.redis.aclose()
+        await self.limiter.close()
         await self.db.dispose()

@@ -184,3 +184,29 @@ def install_error_handlers(app: FastAPI) -> None:
             title="Invalid input",
             errors=errors,
         )
+
+
+_RESPONSE_TEXT = {
+    400: "Malformed request",
+    401: "Not signed in, or the token is invalid or expired",
+    403: "Not allowed for this role",
+    404: "Not found (or belongs to another organisation)",
+    409: "Conflicts with the current state",
+    410: "No longer available",
+    413: "Body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests (see Retry-After)",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` declaring problem+json answers for `statuses`."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _RESPONSE_TEXT.get(status, HTTPStatus(status).phrase),
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from typing import Any
@@ -17,7 +18,6 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from starguide.kit.errors import PROBLEM_MEDIA_TYPE, problem_body
-from starguide.kit.ids import uuid7
 from starguide.kit.logs import request_id_var
 
 access_logger = logging.getLogger("starguide.access")
@@ -31,8 +31,9 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
-_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-_BODY_METHODS = frozenset({b"POST", b"PUT", b"PATCH"})
+_REQUEST_ID_OK = re.compile(rb"^[A-Za-z0-9._:-]{1,64}$")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_WATCHED_HEADERS = frozenset({b"x-request-id", b"content-length", b"content-type", b"transfer-encoding"})
 _ACCEPTED_MEDIA = (b"application/json", b"multipart/form-data", b"application/x-www-form-urlencoded")
 
 CONTENT_SECURITY_POLICY = (
@@ -49,13 +50,6 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
-
-
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value  # type: ignore[no-any-return]
-    return None
 
 
 def _accepted_media_type(content_type: bytes | None) -> bool:
@@ -93,17 +87,22 @@ class ServiceMiddleware:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.access_log = access_log
+        # Metric children by label values: `labels()` costs more than the increment itself.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        given = _header(scope, b"x-request-id")
+        wanted = {}
+        for name, value in scope["headers"]:
+            if name in _WATCHED_HEADERS:
+                wanted[name] = value
+        given = wanted.get(b"x-request-id")
         request_id = (
-            given.decode("latin-1")
-            if given and _REQUEST_ID_OK.match(given.decode("latin-1"))
-            else uuid7().hex
+            given.decode("latin-1") if given and _REQUEST_ID_OK.match(given) else os.urandom(12).hex()
         )
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
@@ -118,18 +117,15 @@ class ServiceMiddleware:
             if message["type"] == "http.response.start":
                 started_response = True
                 status = message["status"]
-                existing = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    h for h in extra_headers if h[0] not in existing
-                ]
+                message["headers"] = [*message.get("headers", ()), *extra_headers]
             await send(message)
 
         try:
-            rejection = self._reject(scope)
+            rejection = self._reject(scope, wanted)
             if rejection:
                 await send_problem(send_wrapper, *rejection, request_id=request_id)
             else:
-                await self.app(scope, self._limited_receive(scope, receive), send_wrapper)
+                await self.app(scope, self._limited_receive(receive), send_wrapper)
         except HTTPException as exc:  # raised by _limited_receive outside FastAPI's handlers
             if not started_response:
                 await send_problem(send_wrapper, exc.status_code, str(exc.detail), request_id)
@@ -145,45 +141,55 @@ class ServiceMiddleware:
                     slug="internal-error",
                 )
         finally:
-            elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or ("static" if status < 400 else "unmatched")
-            method = scope["method"]
-            REQUESTS.labels(method, template, str(status)).inc()
-            LATENCY.labels(method, template).observe(elapsed)
-            if self.access_log:
-                access_logger.info(
-                    "%s %s %s",
-                    method,
-                    scope["path"],
-                    status,
-                    extra={
-                        "method": method,
-                        "path": scope["path"],
-                        "route": template,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                        "client": (scope.get("client") or ("-",))[0],
-                    },
-                )
+            self._record(scope, status, time.perf_counter() - started)
             request_id_var.reset(token)
 
-    def _reject(self, scope: Scope) -> tuple[int, str] | None:
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or ("static" if status < 400 else "unmatched")
+        method = scope["method"]
+        counter = self._counters.get((method, template, status))
+        if counter is None:
+            counter = self._counters[(method, template, status)] = REQUESTS.labels(
+                method, template, str(status)
+            )
+        counter.inc()
+        timer = self._timers.get((method, template))
+        if timer is None:
+            timer = self._timers[(method, template)] = LATENCY.labels(method, template)
+        timer.observe(elapsed)
+        if self.access_log and access_logger.isEnabledFor(logging.INFO):
+            access_logger.info(
+                "%s %s %s",
+                method,
+                scope["path"],
+                status,
+                extra={
+                    "method": method,
+                    "path": scope["path"],
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "client": (scope.get("client") or ("-",))[0],
+                },
+            )
+
+    def _reject(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
         """Refuse oversized bodies and unknown media types before any handler runs."""
-        length = _header(scope, b"content-length")
+        length = headers.get(b"content-length")
         if length is not None:
             try:
                 if int(length) > self.max_body_bytes:
                     return 413, f"The request body is larger than the {self.max_body_bytes} bytes allowed."
             except ValueError:
                 return 400, "The Content-Length header is not a number."
-        if scope["method"].encode() in _BODY_METHODS and scope["path"].startswith("/api/"):
-            has_body = (length is not None and length != b"0") or _header(scope, b"transfer-encoding")
-            if has_body and not _accepted_media_type(_header(scope, b"content-type")):
+        if scope["method"] in _BODY_METHODS and scope["path"].startswith("/api/"):
+            has_body = (length is not None and length != b"0") or b"transfer-encoding" in headers
+            if has_body and not _accepted_media_type(headers.get(b"content-type")):
                 return 415, "Send the body as application/json (or multipart/form-data for uploads)."
         return None
 
-    def _limited_receive(self, scope: Scope, receive: Receive) -> Receive:
+    def _limited_receive(self, receive: Receive) -> Receive:
         limit = self.max_body_bytes
         seen = 0
 

@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, access and refresh tokens, sessions, and the permission dependencies."""
