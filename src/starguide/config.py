@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     encryption_key: SecretStr | None = None
+    encryption_keys_previous: SecretStr | None = None  # comma-separated, while rotating
     public_url: str = "http://127.0.0.1:8000"
 
     # HTTP
@@ -123,6 +124,9 @@ class Settings(BaseSettings):
     ai_breaker_failures: int = Field(default=3, ge=1)
     ai_breaker_cooldown: float = Field(default=30.0, gt=0)
     ai_breaker_max_cooldown: float = Field(default=600.0, gt=0)
+    # Budgets used when an organisation has set none (US dollars; unset: no cap).
+    ai_org_monthly_budget_usd: float | None = Field(default=None, ge=0)
+    ai_learner_daily_budget_usd: float | None = Field(default=None, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

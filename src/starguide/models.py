@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from starguide.ai.models import AIOrgSettings, AIProviderKey, AISpend, AIUsage
 from starguide.auth.models import AuthSession, RefreshToken, User, UserToken
 from starguide.kit.mail import OutgoingEmail
 from starguide.kit.models import Base
@@ -9,6 +10,10 @@ from starguide.orgs.models import Invitation, Membership, Organisation, OrgAudit
 metadata = Base.metadata
 
 __all__ = [
+    "AIOrgSettings",
+    "AIProviderKey",
+    "AISpend",
+    "AIUsage",
     "AuthSession",
     "EventDelivery",
     "Invitation",

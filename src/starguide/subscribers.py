@@ -10,4 +10,6 @@ if TYPE_CHECKING:
 
 def register(runtime: Runtime) -> None:
     """Subscribe each domain's handlers to the dispatcher (domains add theirs here)."""
+    import starguide.ai.service  # noqa: F401 (registers the AI jobs: settling calls whose process died)
+
     del runtime
