@@ -135,6 +135,7 @@ async def harness_factory(settings_factory: Callable[..., Settings]) -> AsyncIte
         harness = AppHarness(app)
         await harness.runtime.limiter.reset()
         await harness.runtime.ip_limiter.reset()
+        await harness.runtime.user_limiter.reset()
         started.append((harness, lifespan))
         return harness
 

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from starguide import __version__
+from starguide.auth.realtime import install_socket_authenticator
 from starguide.config import Settings, load_settings
 from starguide.kit.errors import Problem, install_error_handlers
 from starguide.kit.logs import configure_logging
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     """Build the whole service; `background=False` leaves job loops off (tests drain by hand)."""
     settings = settings or load_settings()
     runtime = Runtime.build(settings)
+    install_socket_authenticator(runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -43,6 +43,7 @@ class Runtime:
     db: Database
     limiter: RateLimiter
     ip_limiter: BatchedWindowLimiter
+    user_limiter: BatchedWindowLimiter
     dispatcher: Dispatcher
     mailer: Mailer
     realtime: Realtime
@@ -52,6 +53,7 @@ class Runtime:
     clock: Any = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
     _kicks: set[asyncio.Future[None]] = field(default_factory=set)
+    _background: bool = False
 
     @classmethod
     def build(cls, settings: Settings, *, in_process_jobs: bool | None = None) -> Runtime:
@@ -69,6 +71,7 @@ class Runtime:
             redis=redis,
             limiter=RateLimiter(redis, enabled=settings.rate_limits_enabled),
             ip_limiter=BatchedWindowLimiter(settings.rate_limit_ip, redis),
+            user_limiter=BatchedWindowLimiter(settings.rate_limit_user, redis),
             dispatcher=Dispatcher(db, max_attempts=settings.outbox_max_attempts),
             mailer=Mailer(settings.smtp_url, settings.mail_from, settings.data_dir),
             # A worker process only emits; the serving processes hold the connections.
@@ -102,6 +105,8 @@ class Runtime:
             self._kick(MAIL_JOB)
 
     def _kick(self, job: str) -> None:
+        if not self._background:
+            return  # tests deliver by hand, so nothing races them
         if isinstance(self.queue, InProcessJobQueue) and job == OUTBOX_JOB:
             self.dispatcher.notify()
             return
@@ -110,6 +115,7 @@ class Runtime:
         task.add_done_callback(self._kicks.discard)
 
     async def start(self, *, background: bool = True) -> None:
+        self._background = background
         if background:
             await self.queue.start()
             if isinstance(self.queue, InProcessJobQueue):
@@ -137,6 +143,7 @@ class Runtime:
         await self.realtime.close()
         await self.ai.aclose()
         await self.ip_limiter.close()
+        await self.user_limiter.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.limiter.close()

@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from starguide.kit.mail import MAX_SEND_ATTEMPTS, OutgoingEmail, queue_email
+from starguide.kit.time import FrozenClock
 
 
 class Inbox:
@@ -81,8 +82,24 @@ async def test_smtp_down_keeps_message_and_retries(harness_factory: Any) -> None
         assert row.sent_at is None
         assert row.attempts == 1
         assert row.failed_at is None
+    clock = FrozenClock()
     for _ in range(MAX_SEND_ATTEMPTS):
-        await harness.runtime.mailer.send_pending(harness.runtime.db)
+        clock.advance(hours=2)  # past each back-off
+        await harness.runtime.mailer.send_pending(harness.runtime.db, clock)
     async with harness.runtime.db.session(write=False) as session:
         rows = (await session.scalars(select(OutgoingEmail))).all()
         assert rows[0].failed_at is not None
+
+
+async def test_concurrent_senders_send_each_message_once(
+    harness_factory: Any, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    harness = await harness_factory(smtp_url=f"smtp://127.0.0.1:{port}")
+    for i in range(5):
+        await queue(harness, f"once-{i}")
+    mailer, db = harness.runtime.mailer, harness.runtime.db
+    await asyncio.gather(mailer.send_pending(db), mailer.send_pending(db), mailer.send_pending(db))
+    await asyncio.sleep(0.1)  # let a job kicked by the commits finish too
+    subjects = sorted(m["Subject"] for m in inbox.messages)
+    assert subjects == [f"once-{i}" for i in range(5)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,24 +13,17 @@ import uvicorn
 from pydantic import BaseModel
 
 from starguide.app import with_realtime
-from starguide.realtime.server import Identity, user_room
-
-ALICE = uuid.uuid4()
-ORG = uuid.uuid4()
+from starguide.realtime.server import org_room, user_room
+from tests.factories import create_account, create_org
 
 
 class Ping(BaseModel):
     text: str
 
 
-async def known_tokens(token: str) -> Identity | None:
-    return Identity(user_id=ALICE, organisation_id=ORG) if token == "alice-token" else None
-
-
 @pytest.fixture
 async def live(harness_factory: Any) -> AsyncIterator[tuple[Any, str]]:
     harness = await harness_factory(realtime_ping_interval=1)
-    harness.runtime.realtime.authenticate = known_tokens
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -69,25 +61,44 @@ def refused(url: str, token: str | None) -> Any:
 
 
 async def test_connection_without_valid_token_is_refused(live: tuple[Any, str]) -> None:
-    _, url = live
-    for token in (None, "forged"):
+    harness, url = live
+    account = await create_account(harness.client)
+    assert account.access_token.count(".") == 2
+    tampered = account.access_token[:-4] + ("AAAA" if not account.access_token.endswith("AAAA") else "BBBB")
+    for token in (None, "forged", tampered):
         errors = await asyncio.to_thread(refused, url, token)
         assert errors == [{"message": "unauthorized"}]
 
 
-async def test_emit_reaches_user_room_only_after_commit(live: tuple[Any, str]) -> None:
+async def test_signed_out_session_cannot_connect(live: tuple[Any, str]) -> None:
     harness, url = live
-    client = await asyncio.to_thread(connect, url, "alice-token")
+    account = await create_account(harness.client)
+    response = await harness.client.post("/api/v1/auth/logout", headers=account.headers)
+    assert response.status_code == 204
+    errors = await asyncio.to_thread(refused, url, account.access_token)
+    assert errors == [{"message": "unauthorized"}]
+
+
+async def test_emit_reaches_rooms_only_after_commit(live: tuple[Any, str]) -> None:
+    harness, url = live
+    org = await create_org(harness.client)
+    alice = org.admin
+    client = await asyncio.to_thread(connect, url, alice.access_token)
     try:
         realtime = harness.runtime.realtime
         with pytest.raises(RuntimeError):
             async with harness.runtime.db.session() as session:
-                realtime.emit_after_commit(session, "ping", Ping(text="rolled back"), room=user_room(ALICE))
+                realtime.emit_after_commit(
+                    session, "ping", Ping(text="rolled back"), room=user_room(alice.user_id)
+                )
                 raise RuntimeError
         async with harness.runtime.db.session() as session:
-            realtime.emit_after_commit(session, "ping", Ping(text="committed"), room=user_room(ALICE))
+            realtime.emit_after_commit(session, "ping", Ping(text="committed"), room=user_room(alice.user_id))
         event = await asyncio.to_thread(client.receive, 5)
         assert event == ["ping", {"text": "committed"}]
+        await realtime.emit("ping", Ping(text="to the organisation"), room=org_room(org.id))
+        event = await asyncio.to_thread(client.receive, 5)
+        assert event == ["ping", {"text": "to the organisation"}]
     finally:
         await asyncio.to_thread(client.disconnect)
 

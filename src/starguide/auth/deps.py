@@ -18,7 +18,7 @@ from sqlalchemy import and_, select
 from starguide.auth.models import AuthSession, User
 from starguide.auth.tokens import decode_access_token
 from starguide.kit.deps import RuntimeDep, SessionDep
-from starguide.kit.errors import Forbidden, Unauthorized
+from starguide.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from starguide.orgs.models import Membership, Role
 
 __all__ = [
@@ -98,7 +98,9 @@ async def get_principal(
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.is_active:
         raise Unauthorized("Your session has ended; sign in again.")
-    await runtime.limiter.hit(runtime.settings.rate_limit_user, "user", str(claims.user_id), what="requests")
+    wait = await runtime.user_limiter.retry_after(f"user:{claims.user_id}")
+    if wait is not None:
+        raise TooManyRequests(f"Too many requests from this account; try again in {wait} seconds.", wait)
     return Principal(
         user_id=claims.user_id,
         session_id=claims.session_id,

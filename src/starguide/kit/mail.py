@@ -7,20 +7,25 @@ file under `<data dir>/mail/` (the log says where, and never carries the body: i
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlparse
 
-from sqlalchemy import Index, String, Text, select, update
+from sqlalchemy import Index, String, Text, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from starguide.kit.models import Base, UUIDPrimaryKey
 from starguide.kit.time import Clock, utcnow
 
+if TYPE_CHECKING:
+    from starguide.db import Database
+
 logger = logging.getLogger("starguide.mail")
 MAX_SEND_ATTEMPTS = 8
+CLAIM_SECONDS = 300
 
 
 class OutgoingEmail(UUIDPrimaryKey, Base):
@@ -34,6 +39,7 @@ class OutgoingEmail(UUIDPrimaryKey, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
+    not_before: Mapped[datetime | None]  # claimed by a sender, or backing off after a failure
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -83,22 +89,31 @@ class Mailer:
             timeout=30,
         )
 
-    async def send_pending(self, db: object, clock: Clock = utcnow) -> int:
-        """Send every queued message; each is marked sent in its own transaction."""
-        from starguide.db import Database
-
-        assert isinstance(db, Database)
+    async def send_pending(self, db: Database, clock: Clock = utcnow) -> int:
+        """Send every due message. Each is claimed first, so concurrent senders never send it twice;
+        a claim left by a crashed sender expires after `CLAIM_SECONDS` and the message is retried."""
+        now = clock()
+        due = and_(
+            OutgoingEmail.sent_at.is_(None),
+            OutgoingEmail.failed_at.is_(None),
+            or_(OutgoingEmail.not_before.is_(None), OutgoingEmail.not_before <= now),
+        )
         async with db.session(write=False) as session:
             pending = (
                 await session.scalars(
-                    select(OutgoingEmail)
-                    .where(OutgoingEmail.sent_at.is_(None), OutgoingEmail.failed_at.is_(None))
-                    .order_by(OutgoingEmail.created_at)
-                    .limit(100)
+                    select(OutgoingEmail).where(due).order_by(OutgoingEmail.created_at).limit(100)
                 )
             ).all()
         sent = 0
         for email in pending:
+            async with db.session() as session:
+                claimed = await session.execute(
+                    update(OutgoingEmail)
+                    .where(OutgoingEmail.id == email.id, due)
+                    .values(not_before=now + timedelta(seconds=CLAIM_SECONDS))
+                )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue  # another sender has it
             try:
                 await self.deliver(email)
             except Exception as exc:
@@ -113,7 +128,8 @@ class Mailer:
                         .values(
                             attempts=attempts,
                             last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                            failed_at=clock() if attempts >= MAX_SEND_ATTEMPTS else None,
+                            failed_at=now if attempts >= MAX_SEND_ATTEMPTS else None,
+                            not_before=now + timedelta(seconds=min(3600, 15 * 2**attempts)),
                         )
                     )
                 continue

@@ -6,6 +6,8 @@ With Redis configured, `AsyncRedisManager` carries emits across workers (and fro
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -95,6 +97,17 @@ class Realtime:
         return socketio.ASGIApp(self.sio, other_asgi_app=other_app, socketio_path="socket.io")
 
     async def close(self) -> None:
+        """Stop the background tasks and close the Redis connections of the Socket.IO server."""
+        await self.sio.shutdown()
         manager = self.sio.manager
-        if isinstance(manager, socketio.AsyncRedisManager) and manager.redis is not None:
+        if not isinstance(manager, socketio.AsyncRedisManager):
+            return
+        listener = getattr(manager, "thread", None)
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await listener
+        if getattr(manager, "pubsub", None) is not None:
+            await manager.pubsub.aclose()
+        if manager.redis is not None:
             await manager.redis.aclose()

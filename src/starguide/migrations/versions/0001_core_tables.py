@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("sent_at", starguide.kit.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("failed_at", starguide.kit.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("not_before", starguide.kit.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outgoing_emails")),
