@@ -32,6 +32,8 @@ class EventStreamResponse(Response):
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **(headers or {})},
         )
         self.events = events
+        # No length: the body is a stream (Response would announce the empty placeholder's 0 bytes).
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def pump() -> None:
