@@ -18,16 +18,19 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The folder holds bench/http.py, named like the standard library's `http`: keep it off the path.
+_BENCH_DIR = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p not in ("", _BENCH_DIR)]
+sys.path.insert(0, str(Path(_BENCH_DIR).parent))
 
-import anthropic
-import openai
-from tests.ai.fakes.server import FakeProviderServer
+import anthropic  # noqa: E402
+import openai  # noqa: E402
+from tests.ai.fakes.server import FakeProviderServer  # noqa: E402
 
-from starguide.ai.config import Alias, Catalog, Deployment
-from starguide.ai.pricing import PriceTable
-from starguide.ai.router import Router, RouterPolicy, StreamFinished
-from starguide.ai.types import ChatMessage, ChatRequest, TextDelta
+from starguide.ai.config import Alias, Catalog, Deployment  # noqa: E402
+from starguide.ai.pricing import PriceTable  # noqa: E402
+from starguide.ai.router import Router, RouterPolicy, StreamFinished  # noqa: E402
+from starguide.ai.types import ChatMessage, ChatRequest, TextDelta  # noqa: E402
 
 TIME_CAP = 150.0  # seconds for the whole run
 MESSAGES = [{"role": "system", "content": "Be a tutor."}, {"role": "user", "content": "How do loops work?"}]
@@ -46,7 +49,91 @@ def bench(name: str, value: float, unit: str, baseline: float | None = None) -> 
     print(f"BENCH {name} {value:.3f} {unit}{tail}", flush=True)
 
 
-async def main(calls: int, concurrency: int) -> None:
+async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: int, started: float) -> None:
+    """The whole HTTP path (auth, budget reservation, router, SSE, settlement) vs the SDK alone."""
+    import tempfile
+
+    import httpx
+    import uvicorn
+    from tests.factories import create_org
+
+    from starguide.app import create_app
+    from starguide.config import Settings
+    from starguide.migrations import runner
+
+    folder = Path(tempfile.mkdtemp(prefix="starguide-bench-"))
+    settings = Settings(
+        environment="test",
+        data_dir=folder,
+        database_url=f"sqlite+aiosqlite:///{folder / 'bench.db'}",
+        secret_key="bench-secret-" + "s" * 40,
+        encryption_key="bench-encryption-" + "e" * 40,
+        access_log=False,
+        rate_limits_enabled=False,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=64,
+        password_hash_parallelism=1,
+        ai_deployments={
+            "bench": {
+                "provider": "openai",
+                "model": "bench-openai",
+                "api_key": "sk-bench",
+                "base_url": f"{fake.url}/v1",
+            }
+        },
+        ai_aliases={"mentor-default": {"deployments": ["bench"]}},
+        ai_offline_fallback=False,
+    )
+    await runner.upgrade(settings)
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(1000):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
+        org = await create_org(client)
+
+        async def endpoint() -> tuple[float, float]:
+            t0 = time.perf_counter()
+            first = 0.0
+            async with client.stream(
+                "POST",
+                "/api/v1/ai/try",
+                json={"prompt": "How do loops work?", "max_tokens": 128},
+                headers=org.admin.headers,
+            ) as response:
+                async for line in response.aiter_lines():
+                    if not first and line == "event: delta":
+                        first = time.perf_counter() - t0
+            return first, time.perf_counter() - t0
+
+        for _ in range(20):
+            await endpoint()
+        for level in (1, concurrency):
+            rounds = 150 if level == 1 else 4
+            base: list[tuple[float, float]] = []
+            mine: list[tuple[float, float]] = []
+            for _ in range(rounds):
+                if time.perf_counter() - started > TIME_CAP * 1.5:
+                    break
+                base += await asyncio.gather(*[direct() for _ in range(level)])
+                mine += await asyncio.gather(*[endpoint() for _ in range(level)])
+            suffix = "" if level == 1 else f"_at_{level}_concurrent"
+            for metric, index in (("ttft", 0), ("total", 1)):
+                b = [x[index] * 1000 for x in base]
+                m = [x[index] * 1000 for x in mine]
+                for q, qname in ((0.5, "p50"), (0.99, "p99")):
+                    bench(f"endpoint_{metric}_{qname}{suffix}", pct(m, q), "ms", pct(b, q))
+                    bench(f"endpoint_overhead_{metric}_{qname}{suffix}", pct(m, q) - pct(b, q), "ms")
+    server.should_exit = True
+    await task
+
+
+async def main(calls: int, concurrency: int, endpoint: bool = True) -> None:
     started = time.perf_counter()
     fake = FakeProviderServer().start_in_thread()
     openai_client = openai.AsyncOpenAI(api_key="sk-bench", base_url=f"{fake.url}/v1", max_retries=0)
@@ -170,6 +257,9 @@ async def main(calls: int, concurrency: int) -> None:
     bench("router_only_total_p50", statistics.median(routed_times), "us", statistics.median(direct_times))
     bench("router_only_total_p99", pct(routed_times, 0.99), "us", pct(direct_times, 0.99))
 
+    if endpoint:
+        await bench_endpoint(fake, openai_direct, concurrency, started)
+
     await router.aclose()
     await openai_client.close()
     await anthropic_client.close()
@@ -181,5 +271,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--no-endpoint", action="store_true", help="skip the HTTP endpoint part")
     args = parser.parse_args()
-    asyncio.run(main(args.calls, args.concurrency))
+    asyncio.run(main(args.calls, args.concurrency, not args.no_endpoint))
