@@ -49,9 +49,11 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         url = settings.resolved_database_url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
+        kwargs: dict[str, Any] = {}
         if not self.is_sqlite:
-            kwargs.update(pool_size=10, max_overflow=20)
+            # No pre-ping: it costs a round trip on every checkout. Connections are recycled instead,
+            # and one that died anyway fails a single request and is replaced.
+            kwargs.update(pool_size=10, max_overflow=20, pool_recycle=300)
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, settings.sqlite_busy_timeout_ms)
