@@ -359,3 +359,15 @@ async def test_settings_validation(harness_factory: Any, fake: FakeProviderServe
         "/api/v1/ai/try", json={"prompt": "x" * 3000}, headers=org.admin.headers
     )
     assert too_long.status_code == 422
+
+
+async def test_ai_calls_are_rate_limited_per_user(harness_factory: Any, fake: FakeProviderServer) -> None:
+    harness = await harness_factory(**fake_settings(fake), rate_limit_ai="2/minute")
+    org = await create_org(harness.client)
+    for _ in range(2):
+        ok = await harness.client.post("/api/v1/ai/try", json={}, headers=org.admin.headers)
+        assert ok.status_code == 200
+    limited = await harness.client.post("/api/v1/ai/try", json={}, headers=org.admin.headers)
+    assert limited.status_code == 429
+    assert limited.json()["type"].endswith("/rate-limited")
+    assert int(limited.headers["retry-after"]) >= 1

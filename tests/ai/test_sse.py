@@ -82,10 +82,20 @@ async def test_streams_over_real_http(harness_factory: Any, fake: FakeProviderSe
     harness = await harness_factory(**fake_settings(fake))
     org = await create_org(harness.client)
     fake.script("gpt-4o-mini", Script(pieces=8, piece_delay=0.02))
-    async with serve(harness.app) as url, httpx.AsyncClient(base_url=url) as client:
-        async with client.stream("POST", "/api/v1/ai/try", json={}, headers=org.admin.headers) as response:
-            assert response.headers["content-type"].startswith("text/event-stream")
-            assert response.headers["cache-control"] == "no-cache"
-            kinds = [line[7:] async for line in response.aiter_lines() if line.startswith("event: ")]
+    async with (
+        serve(harness.app) as url,
+        httpx.AsyncClient(base_url=url) as client,
+        client.stream("POST", "/api/v1/ai/try", json={}, headers=org.admin.headers) as response,
+    ):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["cache-control"] == "no-cache"
+        kinds = [line[7:] async for line in response.aiter_lines() if line.startswith("event: ")]
     assert kinds == ["delta"] * 8 + ["done"]
     assert (await wait_settled(harness.runtime, org.id)).outcome == "ok"
+
+
+async def test_openapi_names_the_event_stream(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/api/openapi.json")).json()
+    operation = schema["paths"]["/api/v1/ai/try"]["post"]
+    assert operation["operationId"] == "ai-try_alias"
+    assert "text/event-stream" in operation["responses"]["200"]["content"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import sys
 from collections.abc import Sequence
 
@@ -42,7 +43,7 @@ class KeyBox:
     def from_settings(cls, settings: Settings) -> KeyBox:
         previous = settings.encryption_keys_previous
         old = [p.strip() for p in previous.get_secret_value().split(",") if p.strip()] if previous else []
-        return cls(settings.encryption_key_value(), old)
+        return _box(settings.encryption_key_value(), tuple(old))
 
     def seal(self, plaintext: str) -> str:
         return self._box.encrypt(plaintext.encode()).decode()
@@ -58,6 +59,12 @@ class KeyBox:
             return self._box.rotate(token.encode()).decode()
         except InvalidToken:
             raise KeyBoxError("a stored provider key does not open with the configured secrets") from None
+
+
+@functools.lru_cache(maxsize=8)
+def _box(current: str, previous: tuple[str, ...]) -> KeyBox:
+    """Deriving the Fernet keys costs a little: once per secret, not once per request."""
+    return KeyBox(current, previous)
 
 
 def last4(key: str) -> str:

@@ -278,6 +278,7 @@ async def usage_summary(principal: OrgAdminDep, session: SessionDep, runtime: Ru
 
 @router.post(
     "/try",
+    status_code=200,
     response_class=EventStreamResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "events: delta, done, error"}},
 )
@@ -285,6 +286,9 @@ async def try_alias(
     body: TryRequest, principal: OrgAdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> EventStreamResponse:
     """Send a short prompt through an alias, as this organisation, to check its configuration."""
+    await runtime.limiter.hit(
+        runtime.settings.rate_limit_ai, "ai", str(principal.user_id), what="AI requests"
+    )
     request = ChatRequest((ChatMessage("user", body.prompt),), max_tokens=body.max_tokens)
     call = await service.reserve_call(
         session,
