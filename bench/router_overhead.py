@@ -50,87 +50,87 @@ def bench(name: str, value: float, unit: str, baseline: float | None = None) -> 
 
 
 async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: int, started: float) -> None:
-    """The whole HTTP path (auth, budget reservation, router, SSE, settlement) vs the SDK alone."""
+    """The whole HTTP path (auth, budget reservation, router, SSE, settlement) vs the SDK alone.
+
+    The service runs in a process of its own (uvicorn, one worker, SQLite), as it would in
+    embedded mode; the client and the fake provider stay in this one.
+    """
+    import json
     import tempfile
 
     import httpx
-    import uvicorn
     from tests.factories import create_org
 
-    from starguide.app import create_app
+    from bench.support import free_port, uvicorn_server
     from starguide.config import Settings
     from starguide.migrations import runner
 
     folder = Path(tempfile.mkdtemp(prefix="starguide-bench-"))
-    settings = Settings(
-        environment="test",
-        data_dir=folder,
-        database_url=f"sqlite+aiosqlite:///{folder / 'bench.db'}",
-        secret_key="bench-secret-" + "s" * 40,
-        encryption_key="bench-encryption-" + "e" * 40,
-        access_log=False,
-        rate_limits_enabled=False,
-        password_hash_time_cost=1,
-        password_hash_memory_kib=64,
-        password_hash_parallelism=1,
-        ai_deployments={
-            "bench": {
-                "provider": "openai",
-                "model": "bench-openai",
-                "api_key": "sk-bench",
-                "base_url": f"{fake.url}/v1",
+    env = {
+        "STARGUIDE_ENVIRONMENT": "production",
+        "STARGUIDE_DATA_DIR": str(folder),
+        "STARGUIDE_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'bench.db'}",
+        "STARGUIDE_SECRET_KEY": "bench-secret-" + "s" * 40,
+        "STARGUIDE_ENCRYPTION_KEY": "bench-encryption-" + "e" * 40,
+        "STARGUIDE_ACCESS_LOG": "false",
+        "STARGUIDE_LOG_LEVEL": "WARNING",
+        "STARGUIDE_RATE_LIMITS_ENABLED": "false",
+        "STARGUIDE_PASSWORD_HASH_TIME_COST": "1",
+        "STARGUIDE_PASSWORD_HASH_MEMORY_KIB": "64",
+        "STARGUIDE_PASSWORD_HASH_PARALLELISM": "1",
+        "STARGUIDE_AI_DEPLOYMENTS": json.dumps(
+            {
+                "bench": {
+                    "provider": "openai",
+                    "model": "bench-openai",
+                    "api_key": "sk-bench",
+                    "base_url": f"{fake.url}/v1",
+                }
             }
-        },
-        ai_aliases={"mentor-default": {"deployments": ["bench"]}},
-        ai_offline_fallback=False,
-    )
-    await runner.upgrade(settings)
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(1000):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
+        ),
+        "STARGUIDE_AI_ALIASES": json.dumps({"mentor-default": {"deployments": ["bench"]}}),
+        "STARGUIDE_AI_OFFLINE_FALLBACK": "false",
+    }
+    await runner.upgrade(Settings(database_url=env["STARGUIDE_DATABASE_URL"], data_dir=folder))
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60) as client:
-        org = await create_org(client)
+    with uvicorn_server(
+        "starguide.app:create_app_from_env", free_port(), env, workers=1, factory=True
+    ) as url:
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+            org = await create_org(client)
 
-        async def endpoint() -> tuple[float, float]:
-            t0 = time.perf_counter()
-            first = 0.0
-            async with client.stream(
-                "POST",
-                "/api/v1/ai/try",
-                json={"prompt": "How do loops work?", "max_tokens": 128},
-                headers=org.admin.headers,
-            ) as response:
-                async for line in response.aiter_lines():
-                    if not first and line == "event: delta":
-                        first = time.perf_counter() - t0
-            return first, time.perf_counter() - t0
+            async def endpoint() -> tuple[float, float]:
+                t0 = time.perf_counter()
+                first = 0.0
+                async with client.stream(
+                    "POST",
+                    "/api/v1/ai/try",
+                    json={"prompt": "How do loops work?", "max_tokens": 128},
+                    headers=org.admin.headers,
+                ) as response:
+                    async for line in response.aiter_lines():
+                        if not first and line == "event: delta":
+                            first = time.perf_counter() - t0
+                return first, time.perf_counter() - t0
 
-        for _ in range(20):
-            await endpoint()
-        for level in (1, concurrency):
-            rounds = 150 if level == 1 else 4
-            base: list[tuple[float, float]] = []
-            mine: list[tuple[float, float]] = []
-            for _ in range(rounds):
-                if time.perf_counter() - started > TIME_CAP * 1.5:
-                    break
-                base += await asyncio.gather(*[direct() for _ in range(level)])
-                mine += await asyncio.gather(*[endpoint() for _ in range(level)])
-            suffix = "" if level == 1 else f"_at_{level}_concurrent"
-            for metric, index in (("ttft", 0), ("total", 1)):
-                b = [x[index] * 1000 for x in base]
-                m = [x[index] * 1000 for x in mine]
-                for q, qname in ((0.5, "p50"), (0.99, "p99")):
-                    bench(f"endpoint_{metric}_{qname}{suffix}", pct(m, q), "ms", pct(b, q))
-                    bench(f"endpoint_overhead_{metric}_{qname}{suffix}", pct(m, q) - pct(b, q), "ms")
-    server.should_exit = True
-    await task
+            for _ in range(20):
+                await endpoint()
+            for level in (1, concurrency):
+                rounds = 150 if level == 1 else 4
+                base: list[tuple[float, float]] = []
+                mine: list[tuple[float, float]] = []
+                for _ in range(rounds):
+                    if time.perf_counter() - started > TIME_CAP * 1.5:
+                        break
+                    base += await asyncio.gather(*[direct() for _ in range(level)])
+                    mine += await asyncio.gather(*[endpoint() for _ in range(level)])
+                suffix = "" if level == 1 else f"_at_{level}_concurrent"
+                for metric, index in (("ttft", 0), ("total", 1)):
+                    b = [x[index] * 1000 for x in base]
+                    m = [x[index] * 1000 for x in mine]
+                    for q, qname in ((0.5, "p50"), (0.99, "p99")):
+                        bench(f"endpoint_{metric}_{qname}{suffix}", pct(m, q), "ms", pct(b, q))
+                        bench(f"endpoint_overhead_{metric}_{qname}{suffix}", pct(m, q) - pct(b, q), "ms")
 
 
 async def main(calls: int, concurrency: int, endpoint: bool = True) -> None:
