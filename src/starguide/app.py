@@ -30,6 +30,7 @@ def operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     """Every domain's router under `/api/v1`; each router declares its own tag."""
+    from starguide.ai.routes import router as ai_router
     from starguide.auth.router import router as auth_router
     from starguide.content.router import router as content_router
     from starguide.orgs.router import admin_router
@@ -42,6 +43,7 @@ def api_router() -> APIRouter:
     router.include_router(admin_router)
     router.include_router(content_router)
     router.include_router(quizzes_router)
+    router.include_router(ai_router)
     return router
 
 

@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from starguide.ai.models import AIOrgSettings, AIProviderKey, AISpend, AIUsage
 from starguide.auth.models import AuthSession, RefreshToken, User, UserToken
 from starguide.content.models import (
     Course,
@@ -20,6 +21,10 @@ from starguide.quizzes.models import Assessment, Attempt, AttemptAnswer
 metadata = Base.metadata
 
 __all__ = [
+    "AIOrgSettings",
+    "AIProviderKey",
+    "AISpend",
+    "AIUsage",
     "Assessment",
     "Attempt",
     "AttemptAnswer",
