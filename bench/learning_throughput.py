@@ -79,26 +79,31 @@ def _events(org: uuid.UUID, users: list[uuid.UUID], n: int, rng: random.Random) 
     """A realistic mix: several days, repeats of questions, a few skills and courses, hints now and then."""
     start = datetime.now(UTC) - timedelta(days=10)
     questions = [uuid.uuid4() for _ in range(200)]
-    skills = [uuid.uuid4() for _ in range(12)]
+    skills = [f"skill-{k}" for k in range(12)]
     courses = [uuid.uuid4() for _ in range(3)]
     out = []
     for i in range(n):
         q = rng.randrange(len(questions))
+        correct = rng.random() < 0.7
         out.append(
             AnswerGraded(
                 organisation_id=org,
-                learner_id=users[rng.randrange(len(users))],
+                user_id=users[rng.randrange(len(users))],
+                attempt_id=uuid.uuid4(),
+                assessment_id=uuid.uuid4(),
+                course_id=courses[q % len(courses)],
                 question_id=questions[q],
                 question_version=1,
-                skill_ids=[skills[q % len(skills)]],
-                difficulty=rng.random(),
-                correct=rng.random() < 0.7,
-                score=1.0,
+                question_type="single_choice",
+                skills=[skills[q % len(skills)]],
+                difficulty=rng.randint(1, 5),
+                status="graded",
+                score=1.0 if correct else 0.0,
+                correct=correct,
                 first_try=rng.random() < 0.8,
-                practice=True,
+                mode="practice",
                 hints_shown=1 if rng.random() < 0.15 else 0,
-                time_taken_ms=rng.randint(2_000, 60_000),
-                course_id=courses[q % len(courses)],
+                time_taken_seconds=rng.uniform(2.0, 60.0),
                 occurred_at=start + timedelta(seconds=i * 10 * 86_400 / n),
             )
         )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from starguide.kit.events import AttemptSubmitted, BadgeEarned, LessonCompleted, LevelReached, MentorHelpGiven
 from starguide.kit.outbox import OutboxEvent
 from starguide.learning import engine
+from starguide.learning.engine import skill_uuid
 from starguide.learning.models import DailyActivity, EarnedBadge, ReviewCard, SkillMastery
 from starguide.runtime import Runtime
 from tests.learning.support import API, answer, emit, ledger, profile, setting
@@ -30,8 +31,10 @@ async def _outbox_types(harness: Any, event_type: str) -> list[dict[str, Any]]:
 async def test_a_correct_answer_pays_xp_and_creates_card_mastery_and_badge(harness: Any) -> None:
     s = await setting(harness)
     now = datetime.now(UTC)
-    skill = uuid.uuid4()
-    await emit(harness, answer(s.org.id, s.learner.user_id, at=now - timedelta(minutes=5), skill_ids=[skill]))
+    await emit(
+        harness, answer(s.org.id, s.learner.user_id, at=now - timedelta(minutes=5), skills=["algebra"])
+    )
+    skill = skill_uuid(None, "algebra")
     assert _rules(await ledger(harness, s.learner.user_id)) == [
         ("correct_answer", 10),
         ("first_try_bonus", 5),
@@ -52,6 +55,9 @@ async def test_a_correct_answer_pays_xp_and_creates_card_mastery_and_badge(harne
     assert skills["skills"][0]["low"] < skills["skills"][0]["probability"] < skills["skills"][0]["high"]
     earned = await _outbox_types(harness, BadgeEarned.event_type)
     assert [(e["badge_key"], e["learner_id"]) for e in earned] == [("first-answer", str(s.learner.user_id))]
+    # An answer waiting for a mentor's grade pays nothing yet.
+    await emit(harness, answer(s.org.id, s.learner.user_id, at=now - timedelta(minutes=1), status="pending"))
+    assert len(await ledger(harness, s.learner.user_id)) == 2
 
 
 async def test_awards_are_idempotent_under_concurrent_duplicate_delivery(harness: Any) -> None:
@@ -155,48 +161,39 @@ async def test_level_up_lessons_quizzes_and_repeat_completion(harness: Any) -> N
     s = await setting(harness)
     now = datetime.now(UTC) - timedelta(hours=1)
     lesson, quiz, course = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    first = LessonCompleted(
-        organisation_id=s.org.id,
-        learner_id=s.learner.user_id,
-        lesson_id=lesson,
-        course_id=course,
-        occurred_at=now,
-    )
-    again = LessonCompleted(
-        organisation_id=s.org.id,
-        learner_id=s.learner.user_id,
-        lesson_id=lesson,
-        course_id=course,
-        occurred_at=now,
-    )
-    attempt = AttemptSubmitted(
-        organisation_id=s.org.id,
-        learner_id=s.learner.user_id,
-        assessment_id=quiz,
-        attempt_id=uuid.uuid4(),
-        course_id=course,
-        score=1.0,
-        passed=True,
-        occurred_at=now,
-    )
-    failed = AttemptSubmitted(
-        organisation_id=s.org.id,
-        learner_id=s.learner.user_id,
-        assessment_id=uuid.uuid4(),
-        attempt_id=uuid.uuid4(),
-        course_id=course,
-        score=0.2,
-        passed=False,
-        occurred_at=now,
-    )
-    second = LessonCompleted(
-        organisation_id=s.org.id,
-        learner_id=s.learner.user_id,
-        lesson_id=uuid.uuid4(),
-        course_id=course,
-        occurred_at=now,
-    )
-    await emit(harness, first, again, attempt, failed, second)
+
+    def lesson_done(lesson_id: uuid.UUID) -> LessonCompleted:
+        return LessonCompleted(
+            organisation_id=s.org.id,
+            user_id=s.learner.user_id,
+            lesson_id=lesson_id,
+            course_id=course,
+            occurred_at=now,
+        )
+
+    def submitted(assessment_id: uuid.UUID, score: float, passed: bool | None) -> AttemptSubmitted:
+        return AttemptSubmitted(
+            organisation_id=s.org.id,
+            user_id=s.learner.user_id,
+            attempt_id=uuid.uuid4(),
+            assessment_id=assessment_id,
+            course_id=course,
+            mode="assessment",
+            number=1,
+            score=score,
+            passed=passed,
+            pending=0 if passed is not None else 1,
+            question_count=5,
+            auto_submitted=False,
+            duration_seconds=120.0,
+            occurred_at=now,
+        )
+
+    first, again, second = lesson_done(lesson), lesson_done(lesson), lesson_done(uuid.uuid4())
+    attempt = submitted(quiz, 1.0, True)
+    failed = submitted(uuid.uuid4(), 0.2, False)
+    pending = submitted(uuid.uuid4(), 0.8, None)
+    await emit(harness, first, again, attempt, failed, second, pending)
     rows = _rules(await ledger(harness, s.learner.user_id))
     assert sorted(rows) == [
         ("daily_goal_met", 15),
@@ -219,15 +216,19 @@ async def test_level_up_lessons_quizzes_and_repeat_completion(harness: Any) -> N
 async def test_assisted_answers_weigh_less_and_crutch_index_is_shown_to_mentors(harness: Any) -> None:
     s = await setting(harness)
     now = datetime.now(UTC) - timedelta(hours=2)
-    skill = uuid.uuid4()
+    skill = skill_uuid(None, "fractions")
     helped_q = uuid.uuid4()
     events: list[Any] = [
-        answer(s.org.id, s.learner.user_id, at=now + timedelta(minutes=i), skill_ids=[skill], hints=1)
+        answer(s.org.id, s.learner.user_id, at=now + timedelta(minutes=i), skills=["fractions"], hints=1)
         for i in range(4)
     ]
     events += [
         answer(
-            s.org.id, s.learner.user_id, at=now + timedelta(minutes=10 + i), skill_ids=[skill], correct=i == 0
+            s.org.id,
+            s.learner.user_id,
+            at=now + timedelta(minutes=10 + i),
+            skills=["fractions"],
+            correct=i == 0,
         )
         for i in range(4)
     ]
@@ -241,7 +242,11 @@ async def test_assisted_answers_weigh_less_and_crutch_index_is_shown_to_mentors(
         )
     )
     help_answer = answer(
-        s.org.id, s.learner.user_id, at=now + timedelta(minutes=35), question_id=helped_q, skill_ids=[skill]
+        s.org.id,
+        s.learner.user_id,
+        at=now + timedelta(minutes=35),
+        question_id=helped_q,
+        skills=["fractions"],
     )
     events.append(help_answer)
     await emit(harness, *events)
@@ -307,19 +312,20 @@ async def test_what_next_orders_reviews_then_weakest_skill_then_new(harness: Any
     empty = (await harness.client.get(f"{API}/me/next", headers=s.learner.headers)).json()
     assert [x["kind"] for x in empty] == ["new"]
     now = datetime.now(UTC)
-    weak, strong, course = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    course = uuid.uuid4()
+    weak = skill_uuid(course, "weak")
     events = [
         answer(
             s.org.id,
             s.learner.user_id,
             at=now - timedelta(hours=2, minutes=i),
-            skill_ids=[weak],
+            skills=["weak"],
             correct=False,
             course_id=course,
         )
         for i in range(3)
     ] + [
-        answer(s.org.id, s.learner.user_id, at=now - timedelta(hours=1, minutes=i), skill_ids=[strong])
+        answer(s.org.id, s.learner.user_id, at=now - timedelta(hours=1, minutes=i), skills=["strong"])
         for i in range(3)
     ]
     await emit(harness, *events)

@@ -68,43 +68,54 @@ class MemberRemoved(DomainEvent):
     user_id: uuid.UUID
 
 
-# ---- content and quizzes (produced by content/quizzes, consumed by learning) ----------------
-
-
-class AnswerGraded(DomainEvent):
-    """One graded answer to one question (in a quiz, in practice, or to a mentor's question)."""
-
-    event_type = "quiz.answer_graded"
-    learner_id: uuid.UUID
-    question_id: uuid.UUID
-    question_version: int
-    skill_ids: list[uuid.UUID]
-    difficulty: float  # 0..1, as authored
-    correct: bool
-    score: float  # 0..1
-    first_try: bool
-    practice: bool
-    hints_shown: int
-    time_taken_ms: int
-    course_id: uuid.UUID | None = None
-    attempt_id: uuid.UUID | None = None
-
-
-class AttemptSubmitted(DomainEvent):
-    event_type = "quiz.attempt_submitted"
-    learner_id: uuid.UUID
-    assessment_id: uuid.UUID
-    attempt_id: uuid.UUID
-    course_id: uuid.UUID | None
-    score: float
-    passed: bool
+# ---- content and quizzes --------------------------------------------------------------------
 
 
 class LessonCompleted(DomainEvent):
     event_type = "content.lesson_completed"
-    learner_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
     lesson_id: uuid.UUID
+    skills: list[str] = Field(default_factory=list)
+
+
+class AnswerGraded(DomainEvent):
+    """A graded answer, with what the learning engine and analytics need to use it."""
+
+    event_type = "quizzes.answer_graded"
+    user_id: uuid.UUID
+    attempt_id: uuid.UUID
+    assessment_id: uuid.UUID
     course_id: uuid.UUID | None
+    question_id: uuid.UUID
+    question_version: int
+    question_type: str
+    skills: list[str]
+    difficulty: int
+    status: str  # "graded", or "pending" while a mentor has to grade it
+    score: float
+    correct: bool
+    first_try: bool
+    mode: str  # "practice" or "assessment"
+    hints_shown: int
+    time_taken_seconds: float | None
+    graded_by_mentor: bool = False
+
+
+class AttemptSubmitted(DomainEvent):
+    event_type = "quizzes.attempt_submitted"
+    user_id: uuid.UUID
+    attempt_id: uuid.UUID
+    assessment_id: uuid.UUID
+    course_id: uuid.UUID | None
+    mode: str
+    number: int
+    score: float
+    passed: bool | None  # None while answers wait for a mentor
+    pending: int
+    question_count: int
+    auto_submitted: bool
+    duration_seconds: float
 
 
 # ---- mentor (consumed by learning) -----------------------------------------------------------

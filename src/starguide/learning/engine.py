@@ -398,13 +398,79 @@ async def _recently_assisted(ctx: Context, question_id: uuid.UUID, skill_ids: Se
     return any(r.question_id == question_id or wanted & set(r.skill_ids.get("ids", [])) for r in rows)
 
 
+SKILL_NAMESPACE = uuid.UUID("0c6f1f0e-3d7b-4f55-9a53-2b8f1f8f7a21")
+
+
+def skill_uuid(course_id: uuid.UUID | None, slug: str) -> uuid.UUID:
+    """A stable id for a skill the content domain does not know (no course, or a slug not in it)."""
+    return uuid.uuid5(SKILL_NAMESPACE, f"{course_id}:{slug}")
+
+
+async def skill_ids_for(
+    session: AsyncSession, org_id: uuid.UUID, course_id: uuid.UUID | None, slugs: Sequence[str]
+) -> list[uuid.UUID]:
+    """The content domain's skill ids for a course's skill slugs (stable stand-ins for unknown ones)."""
+    slugs = list(dict.fromkeys(slugs))
+    known: dict[str, uuid.UUID] = {}
+    if course_id is not None and slugs:
+        from starguide.content.models import Skill
+
+        rows = await session.execute(
+            tenant(select(Skill.slug, Skill.id), Skill, org_id).where(
+                Skill.course_id == course_id, Skill.slug.in_(slugs)
+            )
+        )
+        known = dict(rows.all())
+    return [known.get(slug) or skill_uuid(course_id, slug) for slug in slugs]
+
+
+def difficulty_01(level: int) -> float:
+    """Authored difficulty 1 (easiest) to 5 on the engine's 0..1 scale."""
+    return min(1.0, max(0.0, (level - 1) / 4))
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A graded answer in the engine's terms."""
+
+    event_id: uuid.UUID
+    question_id: uuid.UUID
+    question_version: int
+    skill_ids: list[uuid.UUID]
+    difficulty: float  # 0..1
+    correct: bool
+    score: float
+    first_try: bool
+    hints_shown: int
+    time_taken_ms: int | None
+    course_id: uuid.UUID | None
+
+
 async def on_answer_graded(
     session: AsyncSession, event: AnswerGraded, cache: LeaderboardCache | None = None
 ) -> None:
     """A graded answer: review card, mastery, counters, XP, daily goal, streak, level and badges."""
-    if event.organisation_id is None:
-        return
-    ctx = await _context(session, event.organisation_id, event.learner_id, event.occurred_at, cache)
+    if event.organisation_id is None or event.status != "graded":
+        return  # an answer waiting for a mentor counts once the mentor has graded it
+    ctx = await _context(session, event.organisation_id, event.user_id, event.occurred_at, cache)
+    graded = Graded(
+        event_id=event.event_id,
+        question_id=event.question_id,
+        question_version=event.question_version,
+        skill_ids=await skill_ids_for(session, ctx.org_id, event.course_id, event.skills),
+        difficulty=difficulty_01(event.difficulty),
+        correct=event.correct,
+        score=event.score,
+        first_try=event.first_try,
+        hints_shown=event.hints_shown,
+        time_taken_ms=None if event.time_taken_seconds is None else int(event.time_taken_seconds * 1000),
+        course_id=event.course_id,
+    )
+    await _apply_answer(ctx, graded)
+
+
+async def _apply_answer(ctx: Context, event: Graded) -> None:
+    session = ctx.session
     assisted = event.hints_shown > 0 or await _recently_assisted(ctx, event.question_id, event.skill_ids)
     day = await _today(ctx)
     day.answers += 1
@@ -526,7 +592,7 @@ def store_card(card: ReviewCard, data: reviews.CardData) -> None:
     card.lapses = data.lapses
 
 
-async def _update_mastery(ctx: Context, event: AnswerGraded, assisted: bool) -> None:
+async def _update_mastery(ctx: Context, event: Graded, assisted: bool) -> None:
     session = ctx.session
     item_row = await session.get(ItemDifficulty, (ctx.org_id, event.question_id))
     prior = mastery.item_prior(event.difficulty)
@@ -667,7 +733,7 @@ async def on_lesson_completed(
 ) -> None:
     if event.organisation_id is None:
         return
-    ctx = await _context(session, event.organisation_id, event.learner_id, event.occurred_at, cache)
+    ctx = await _context(session, event.organisation_id, event.user_id, event.occurred_at, cache)
     day = await _today(ctx)
     first = await _complete(ctx, "lesson", event.lesson_id, event.course_id)
     if first:
@@ -680,9 +746,9 @@ async def on_lesson_completed(
 async def on_attempt_submitted(
     session: AsyncSession, event: AttemptSubmitted, cache: LeaderboardCache | None = None
 ) -> None:
-    if event.organisation_id is None:
-        return
-    ctx = await _context(session, event.organisation_id, event.learner_id, event.occurred_at, cache)
+    if event.organisation_id is None or event.passed is None:
+        return  # passed is None while answers wait for a mentor
+    ctx = await _context(session, event.organisation_id, event.user_id, event.occurred_at, cache)
     day = await _today(ctx)
     if event.passed:
         first = await _complete(ctx, "quiz", event.assessment_id, event.course_id)

@@ -1,7 +1,7 @@
 """Learning engine: XP ledger, profiles, counters, badges, streak days, review cards, mastery
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-25 17:35:05.451968
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import starguide.kit.models
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
