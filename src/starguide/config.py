@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
     password_hash_parallelism: int = Field(default=4, ge=1, le=32)
 
+    # Web app: the folder `npm run build` writes to; None means the package's own `static/`.
+    web_dir: Path | None = None
+
     # SQLite
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import starguide.kit.models
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

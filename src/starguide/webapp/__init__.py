@@ -1,0 +1,1 @@
+"""The built web app, served by the API process at `/`."""

@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest'
+import { visibleNav } from './AppShell'
+
+const labels = (role: Parameters<typeof visibleNav>[0]) => visibleNav(role).map((item) => item.label)
+
+describe('navigation by role', () => {
+  it('shows each role only what it may use', () => {
+    expect(labels('learner')).toEqual(['Home', 'Organisations', 'Profile', 'Security'])
+    expect(labels('mentor')).toEqual(['Home', 'Members', 'Organisations', 'Profile', 'Security'])
+    expect(labels('org_admin')).toEqual(['Home', 'Members', 'Invitations', 'Organisations', 'Profile', 'Security'])
+    expect(labels(null)).toEqual(['Home', 'Organisations', 'Profile', 'Security'])
+  })
+})

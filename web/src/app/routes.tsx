@@ -1,0 +1,69 @@
+/** Every screen and who may see it; screens are split into their own chunks (React.lazy). */
+import { lazy, Suspense } from 'react'
+import { createBrowserRouter, type RouteObject } from 'react-router'
+import { PageSpinner } from '@/components/Spinner'
+import { ADMIN_ROLES, MENTOR_ROLES } from '@/lib/auth/context'
+import { GuestOnly, RequireAuth, RequireRole } from '@/lib/auth/guards'
+import { AppShell } from './AppShell'
+
+const LoginPage = lazy(() => import('@/features/auth/LoginPage'))
+const SignupPage = lazy(() => import('@/features/auth/SignupPage'))
+const ForgotPasswordPage = lazy(() => import('@/features/auth/ForgotPasswordPage'))
+const ResetPasswordPage = lazy(() => import('@/features/auth/ResetPasswordPage'))
+const InvitationPage = lazy(() => import('@/features/auth/InvitationPage'))
+const VerifyEmailPage = lazy(() => import('@/features/auth/VerifyEmailPage'))
+const HomePage = lazy(() => import('@/features/home/HomePage'))
+const SettingsPage = lazy(() => import('@/features/me/SettingsPage'))
+const SecurityPage = lazy(() => import('@/features/me/SecurityPage'))
+const OrgsPage = lazy(() => import('@/features/orgs/OrgsPage'))
+const CreateOrgPage = lazy(() => import('@/features/orgs/CreateOrgPage'))
+const MembersPage = lazy(() => import('@/features/orgs/MembersPage'))
+const InvitationsPage = lazy(() => import('@/features/orgs/InvitationsPage'))
+const NotFoundPage = lazy(() => import('./NotFoundPage'))
+
+function Lazy({ children }: { children: React.ReactNode }) {
+  return <Suspense fallback={<PageSpinner />}>{children}</Suspense>
+}
+
+export const routes: RouteObject[] = [
+  {
+    element: <GuestOnly />,
+    children: [
+      { path: '/login', element: <Lazy><LoginPage /></Lazy> },
+      { path: '/signup', element: <Lazy><SignupPage /></Lazy> },
+      { path: '/forgot-password', element: <Lazy><ForgotPasswordPage /></Lazy> },
+    ],
+  },
+  // Reachable signed in or not: links from e-mails.
+  { path: '/reset-password', element: <Lazy><ResetPasswordPage /></Lazy> },
+  { path: '/invite/:token', element: <Lazy><InvitationPage /></Lazy> },
+  { path: '/verify-email', element: <Lazy><VerifyEmailPage /></Lazy> },
+  {
+    element: <RequireAuth />,
+    children: [
+      {
+        element: <AppShell />,
+        children: [
+          { index: true, element: <HomePage /> },
+          { path: 'settings', element: <SettingsPage /> },
+          { path: 'settings/security', element: <SecurityPage /> },
+          { path: 'orgs', element: <OrgsPage /> },
+          { path: 'orgs/new', element: <CreateOrgPage /> },
+          {
+            path: 'admin/members',
+            element: <RequireRole roles={MENTOR_ROLES}><MembersPage /></RequireRole>,
+          },
+          {
+            path: 'admin/invitations',
+            element: <RequireRole roles={ADMIN_ROLES}><InvitationsPage /></RequireRole>,
+          },
+        ],
+      },
+    ],
+  },
+  { path: '*', element: <Lazy><NotFoundPage /></Lazy> },
+]
+
+export function makeRouter() {
+  return createBrowserRouter(routes)
+}
