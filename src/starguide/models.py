@@ -15,6 +15,7 @@ from starguide.content.models import (
 from starguide.kit.mail import OutgoingEmail
 from starguide.kit.models import Base
 from starguide.kit.outbox import EventDelivery, OutboxEvent
+from starguide.mentor.models import MentorConversation, MentorMessage
 from starguide.orgs.models import Invitation, Membership, Organisation, OrgAuditEvent
 from starguide.quizzes.models import Assessment, Attempt, AttemptAnswer
 
@@ -36,6 +37,8 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "Membership",
+    "MentorConversation",
+    "MentorMessage",
     "Module",
     "OrgAuditEvent",
     "Organisation",
