@@ -34,6 +34,7 @@ def api_router() -> APIRouter:
     from starguide.auth.router import router as auth_router
     from starguide.content.router import router as content_router
     from starguide.learning.router import router as learning_router
+    from starguide.mentor.routes import router as mentor_router
     from starguide.orgs.router import admin_router
     from starguide.orgs.router import router as orgs_router
     from starguide.quizzes.router import router as quizzes_router
@@ -46,6 +47,7 @@ def api_router() -> APIRouter:
     router.include_router(quizzes_router)
     router.include_router(ai_router)
     router.include_router(learning_router)
+    router.include_router(mentor_router)
     return router
 
 

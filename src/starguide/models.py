@@ -30,6 +30,7 @@ from starguide.learning.models import (
     Vacation,
     XPLedgerEntry,
 )
+from starguide.mentor.models import MentorConversation, MentorMessage
 from starguide.orgs.models import Invitation, Membership, Organisation, OrgAuditEvent
 from starguide.quizzes.models import Assessment, Attempt, AttemptAnswer
 
@@ -60,6 +61,8 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "Membership",
+    "MentorConversation",
+    "MentorMessage",
     "Module",
     "OrgAuditEvent",
     "Organisation",

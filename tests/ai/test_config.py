@@ -116,3 +116,9 @@ def test_retry_after_forms() -> None:
 def test_redaction() -> None:
     assert redact("Incorrect API key provided: sk-abc***wxyz.") == "Incorrect API key provided: [key]"
     assert "secret-value-123" not in redact("key secret-value-123 refused", "secret-value-123")
+
+
+def test_compatible_server_needs_a_base_url() -> None:
+    settings = Settings(ai_deployments={"x": {"provider": "openai_compat", "model": "m"}})  # type: ignore[dict-item]
+    with pytest.raises(ConfigError, match="base_url"):
+        build_router(settings)

@@ -233,3 +233,15 @@ async def test_refused_connection_is_a_connection_error(fake: FakeProviderServer
         await provider.aclose()
         assert error is not None
         assert error.kind in (ErrorKind.CONNECTION, ErrorKind.TIMEOUT)
+
+
+@pytest.mark.parametrize(("kind", "model"), PROVIDERS[:3])
+async def test_malformed_event_is_a_server_error(fake: FakeProviderServer, kind: str, model: str) -> None:
+    fake.script(model, Script(garbage_after=1))
+    provider = make(fake, kind, model)
+    text, end, error = await collect(provider)
+    await provider.aclose()
+    assert text
+    assert end is None
+    assert error is not None
+    assert error.kind is ErrorKind.SERVER_ERROR

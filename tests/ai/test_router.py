@@ -224,11 +224,11 @@ async def test_cut_stream_is_never_restarted(
 async def test_slow_first_token_times_out_and_falls_back(
     fake: FakeProviderServer, make_router: Build
 ) -> None:
-    fake.script("slow", Script(first_token_delay=5))
+    fake.script("slow", Script(first_token_delay=10))
     router, _, _ = make_router(
         deployment(fake, "openai", "slow"),
         deployment(fake, "anthropic", "claude-haiku-4-5"),
-        first_token_timeout=0.2,
+        first_token_timeout=1.0,
     )
     text, events = await run(router.stream("mentor-default", REQUEST))
     assert text == DEFAULT_TEXT
@@ -240,8 +240,9 @@ async def test_slow_first_token_times_out_and_falls_back(
 
 
 async def test_total_timeout(fake: FakeProviderServer, make_router: Build) -> None:
-    fake.script("dawdle", Script(pieces=10, piece_delay=0.1))
-    router, _, _ = make_router(deployment(fake, "openai", "dawdle"), total_timeout=0.35)
+    # Generous margins: the first piece comes at once, the whole reply would take 5 s, the limit is 1.5 s.
+    fake.script("dawdle", Script(pieces=10, piece_delay=0.5))
+    router, _, _ = make_router(deployment(fake, "openai", "dawdle"), total_timeout=1.5)
     text, events = await run(router.stream("mentor-default", REQUEST))
     assert isinstance(events[-1], StreamFailed)
     assert events[-1].error.kind is ErrorKind.TIMEOUT
@@ -367,7 +368,7 @@ async def test_task_cancellation_closes_the_upstream_connection(
 
 
 async def test_latency_strategy_prefers_the_faster(fake: FakeProviderServer, make_router: Build) -> None:
-    fake.script("slowish", *[Script(first_token_delay=0.15) for _ in range(5)])
+    fake.script("slowish", *[Script(first_token_delay=0.5) for _ in range(5)])
     router, _, _ = make_router(
         deployment(fake, "openai", "slowish"), deployment(fake, "openai", "quick"), strategy="latency"
     )

@@ -93,6 +93,8 @@ def _server_base_url(settings: Settings, provider: str) -> str | None:
 
 
 def _deployment(settings: Settings, name: str, spec: DeploymentSpec) -> Deployment:
+    if spec.provider == "openai_compat" and not (spec.base_url or settings.openai_compat_base_url):
+        raise CatalogError(f"deployment {name!r} needs a base_url (e.g. http://127.0.0.1:11434/v1)")
     key = spec.api_key.get_secret_value() if spec.api_key else _server_key(settings, spec.provider)
     return Deployment(
         name=name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -121,7 +121,7 @@ class MeteredCall:
         self.result: CallResult | None = None
         self.settled = False
 
-    async def stream(self) -> AsyncIterator[RouterEvent]:
+    async def stream(self) -> AsyncGenerator[RouterEvent, None]:
         """Router events; raises `AIUnavailable` when no deployment answered before any text."""
         stream: RouterStream = self.router.stream(
             self.alias, self.request, keys=self.org.keys, deployments=self.deployments

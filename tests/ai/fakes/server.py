@@ -34,6 +34,7 @@ class Script:
     cut_after: int | None = None  # drop the connection after this many deltas
     error_after: int | None = None  # send an error event after this many deltas (error names its kind)
     hang_after: int | None = None  # after this many deltas, wait until the client hangs up
+    garbage_after: int | None = None  # after this many deltas, send an event that is not JSON
     usage: tuple[int, int, int] | None = (40, 8, 12)  # input (incl. cached), cached input, output
     finish: str = "stop"  # stop or length
 
@@ -581,6 +582,10 @@ class FakeProviderServer:
                     return False
                 if number == script.error_after and script.error:
                     chunk(self._stream_error(provider, script.error))
+                    break
+                if number == script.garbage_after:
+                    named = b"event: content_block_delta\n" if provider == "anthropic" else b""
+                    chunk(named + b"data: {this is not json\n\n")
                     break
                 if number == script.hang_after:
                     await writer.drain()

@@ -111,7 +111,7 @@ class AnthropicProvider(Provider):
     async def stream(self, request: ChatRequest) -> AsyncGenerator[ProviderEvent, None]:
         try:
             stream = await self.client.messages.create(stream=True, **self._body(request))
-        except (anthropic.AnthropicError, httpx2.HTTPError) as exc:
+        except Exception as exc:  # SDK errors, and whatever a malformed reply makes it raise
             raise self._error(exc) from None
         input_tokens = cached = output_tokens = 0
         seen_usage = False
@@ -135,7 +135,7 @@ class AnthropicProvider(Provider):
                         input_tokens, cached = _input_usage(event.usage)
                 elif event.type == "message_stop":
                     stopped = True
-        except (anthropic.AnthropicError, httpx2.HTTPError) as exc:
+        except Exception as exc:  # SDK errors, and whatever a malformed reply makes it raise
             raise self._error(exc) from None
         finally:
             await stream.close()
@@ -147,7 +147,7 @@ class AnthropicProvider(Provider):
     async def complete(self, request: ChatRequest) -> Completion:
         try:
             reply = await self.client.messages.create(stream=False, **self._body(request))
-        except (anthropic.AnthropicError, httpx2.HTTPError) as exc:
+        except Exception as exc:  # SDK errors, and whatever a malformed reply makes it raise
             raise self._error(exc) from None
         text = "".join(block.text for block in reply.content if block.type == "text")
         input_tokens, cached = _input_usage(reply.usage)

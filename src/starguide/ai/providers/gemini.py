@@ -151,8 +151,8 @@ class GeminiProvider(Provider):
                             finish = FINISH.get(candidate["finishReason"], FinishReason.STOP)
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from None
-        except ValueError:
-            raise self.error(ErrorKind.SERVER_ERROR, "the stream carried malformed JSON") from None
+        except (ValueError, TypeError, AttributeError, KeyError):
+            raise self.error(ErrorKind.SERVER_ERROR, "the stream carried a malformed reply") from None
         if finish is None:
             raise self.error(ErrorKind.CONNECTION, "the stream ended before the provider finished")
         yield StreamEnd(usage, finish)

@@ -32,7 +32,7 @@ MAX_QUOTES = 3
 MAX_QUOTE_CHARS = 400
 
 
-def _terms(text: str) -> set[str]:
+def key_terms(text: str) -> set[str]:
     return {w for w in (m.lower() for m in _WORD.findall(text)) if len(w) > 1 and w not in STOPWORDS}
 
 
@@ -45,7 +45,7 @@ def _best_sentences(question: set[str], passages: Iterable[Passage]) -> list[tup
             sentence = sentence.strip()
             if len(sentence) < 12:
                 continue
-            score = len(question & _terms(sentence)) * 10 - len(sentence) // 200
+            score = len(question & key_terms(sentence)) * 10 - len(sentence) // 200
             if best is None or score > best[0]:
                 best = (score, sentence)
         if best is not None:
@@ -58,12 +58,19 @@ def _shorten(text: str) -> str:
     return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
 
 
+# The mentor fences the learner's words as data (see mentor/prompts.py); read what is inside.
+_FENCED = re.compile(r"<<<data (\w+)>>>[^\n]*\n(.*?)\n<<<end \1>>>", re.DOTALL)
+
+
 def offline_answer(request: ChatRequest) -> str:
     question = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+    fenced = _FENCED.findall(question)
+    if fenced:
+        question = fenced[-1][1]
     passages = request.passages
     if not passages:
         return f"{NOTICE}\n\n{NOTHING_FOUND}"
-    quotes = _best_sentences(_terms(question), passages)
+    quotes = _best_sentences(key_terms(question), passages)
     lines = [NOTICE, "", "Here is what the course material says:", ""]
     for number, sentence, _score in quotes:
         lines.append(f"> {_shorten(sentence)} [{number}]")
@@ -73,7 +80,7 @@ def offline_answer(request: ChatRequest) -> str:
         if any(number == q[0] for q in quotes):
             lines.append(f"[{number}] {passage.title}" + (f" ({passage.url})" if passage.url else ""))
     first = passages[quotes[0][0] - 1] if quotes else passages[0]
-    shared = sorted(_terms(question) & _terms(first.text))
+    shared = sorted(key_terms(question) & key_terms(first.text))
     topic = shared[0] if shared else first.title
     lines += [
         "",

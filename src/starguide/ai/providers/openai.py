@@ -104,7 +104,7 @@ class OpenAIProvider(Provider):
             body["stream_options"] = {"include_usage": True}
         try:
             stream = await self.client.chat.completions.create(stream=True, **body)
-        except (openai.OpenAIError, httpx2.HTTPError) as exc:
+        except Exception as exc:  # SDK errors, and whatever a malformed reply makes it raise
             raise self._error(exc) from None
         usage: Usage | None = None
         finish: FinishReason | None = None
@@ -119,7 +119,7 @@ class OpenAIProvider(Provider):
                         yield TextDelta(choice.delta.content)
                     if choice.finish_reason:
                         finish = FINISH.get(choice.finish_reason, FinishReason.STOP)
-        except (openai.OpenAIError, httpx2.HTTPError) as exc:
+        except Exception as exc:  # SDK errors, and whatever a malformed reply makes it raise
             raise self._error(exc) from None
         finally:
             await stream.close()
@@ -130,7 +130,7 @@ class OpenAIProvider(Provider):
     async def complete(self, request: ChatRequest) -> Completion:
         try:
             reply = await self.client.chat.completions.create(stream=False, **self._body(request))
-        except (openai.OpenAIError, httpx2.HTTPError) as exc:
+        except Exception as exc:  # SDK errors, and whatever a malformed reply makes it raise
             raise self._error(exc) from None
         if not reply.choices:
             raise self.error(ErrorKind.SERVER_ERROR, "the reply had no choices")
