@@ -137,7 +137,7 @@ schema = schemathesis.openapi.from_dict(_openapi())
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("STARGUIDE_PROPERTY_EXAMPLES", "12")),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
