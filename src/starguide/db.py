@@ -57,7 +57,12 @@ class Database:
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, settings.sqlite_busy_timeout_ms)
-        self._read = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # PostgreSQL reads run in autocommit: under READ COMMITTED each statement takes its own snapshot
+        # anyway, so a transaction around them would only add BEGIN and ROLLBACK round trips.
+        reader = (
+            self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._read = async_sessionmaker(reader, expire_on_commit=False, autoflush=False)
         self._write = async_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False, autoflush=False
         )
