@@ -28,9 +28,8 @@ def _load_cases() -> list[RouteCase]:
 CASES = _load_cases()
 
 
-def _app_routes(settings: Settings) -> set[tuple[str, str]]:
+def _app_routes(app: Any) -> set[tuple[str, str]]:
     """(method, path) of every API route, including those of included routers."""
-    app = create_app(settings, background=False)
     found = set()
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute) or route.path is None:
@@ -44,7 +43,7 @@ def _app_routes(settings: Settings) -> set[tuple[str, str]]:
 
 
 def test_every_route_has_a_role_matrix_entry(settings: Settings) -> None:
-    routes = _app_routes(settings)
+    routes = _app_routes(create_app(settings, background=False))
     listed = [case.key for case in CASES]
     missing = sorted(routes - set(listed))
     assert not missing, "routes without an entry in any tests/<domain>/role_matrix.py:\n" + "\n".join(
@@ -58,6 +57,17 @@ def test_every_route_has_a_role_matrix_entry(settings: Settings) -> None:
     assert not duplicates, f"routes listed twice: {duplicates}"
     incomplete = [str(c) for c in CASES if set(c.expected) != set(ROLES)]
     assert not incomplete, f"entries that do not name all six roles {ROLES}: {incomplete}"
+
+
+def test_a_new_route_without_an_entry_is_noticed(settings: Settings) -> None:
+    app = create_app(settings, background=False)
+
+    @app.post("/api/v1/unlisted/{thing_id}")
+    async def unlisted(thing_id: int) -> None:
+        del thing_id
+
+    missing = _app_routes(app) - {case.key for case in CASES}
+    assert missing == {("POST", "/api/v1/unlisted/{thing_id}")}
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starguide import __version__
 from starguide.auth.realtime import install_socket_authenticator
 from starguide.config import Settings, load_settings
-from starguide.kit.errors import Problem, install_error_handlers
+from starguide.kit.errors import Problem, install_error_handlers, problem_responses
 from starguide.kit.logs import configure_logging
 from starguide.kit.middleware import ServiceMiddleware
 from starguide.kit.ratelimit import RateLimitMiddleware
@@ -30,15 +30,37 @@ def operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     """Every domain's router under `/api/v1`; each router declares its own tag."""
+    from starguide.ai.routes import router as ai_router
     from starguide.auth.router import router as auth_router
+    from starguide.content.router import router as content_router
     from starguide.orgs.router import admin_router
     from starguide.orgs.router import router as orgs_router
+    from starguide.quizzes.router import router as quizzes_router
 
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(auth_router)
     router.include_router(orgs_router)
     router.include_router(admin_router)
+    router.include_router(content_router)
+    router.include_router(quizzes_router)
+    router.include_router(ai_router)
     return router
+
+
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Add the `Problem` schema that `problem_responses` refers to, to the generated OpenAPI."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(problem.pop("$defs", {}))
+            components["Problem"] = problem
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
@@ -63,9 +85,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         docs_url="/api/docs",
         redoc_url=None,
         generate_unique_id_function=operation_id,
-        responses={422: {"model": Problem, "description": "Invalid input"}},
+        # Every route can answer these problems (bad input, auth, limits, body checks).
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 429),
     )
     app.state.runtime = runtime
+    _declare_problem_schema(app)
     install_error_handlers(app)
 
     from starguide.system.router import router as system_router

@@ -12,6 +12,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from starguide.ai.config import AliasSpec, DeploymentSpec
+from starguide.ai.pricing import Price
+
 # Values copied from tutorials and templates; a deployment that uses one of them is not secret.
 PLACEHOLDER_SECRETS = frozenset(
     {
@@ -48,6 +51,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     encryption_key: SecretStr | None = None
+    encryption_keys_previous: SecretStr | None = None  # comma-separated, while rotating
     public_url: str = "http://127.0.0.1:8000"
 
     # HTTP
@@ -96,6 +100,36 @@ class Settings(BaseSettings):
 
     # SQLite
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+
+    # AI providers (docs/ai.md). With none configured, the offline mentor answers from the content.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    gemini_api_key: SecretStr | None = None
+    gemini_base_url: str | None = None
+    openai_compat_base_url: str | None = None  # Ollama, vLLM, llama.cpp server, LM Studio
+    openai_compat_api_key: SecretStr | None = None
+    openai_compat_model: str = "llama3.1"
+    # Full control: named deployments and aliases as JSON (replace the defaults built from the keys).
+    ai_deployments: dict[str, DeploymentSpec] = Field(default_factory=dict)
+    ai_aliases: dict[str, AliasSpec] = Field(default_factory=dict)
+    ai_prices: dict[str, Price] = Field(default_factory=dict)  # "provider/model" -> USD per 1M tokens
+    ai_offline_fallback: bool = True  # end every mentor alias with the offline mentor
+    ai_connect_timeout: float = Field(default=5.0, gt=0)
+    ai_first_token_timeout: float = Field(default=30.0, gt=0)
+    ai_read_timeout: float = Field(default=60.0, gt=0)  # longest pause between two chunks
+    ai_total_timeout: float = Field(default=300.0, gt=0)
+    ai_max_retries: int = Field(default=2, ge=0, le=10)  # per deployment, before falling back
+    ai_backoff_base: float = Field(default=0.5, ge=0)
+    ai_backoff_max: float = Field(default=8.0, ge=0)
+    ai_max_retry_wait: float = Field(default=20.0, ge=0)  # a longer Retry-After falls back at once
+    ai_breaker_failures: int = Field(default=3, ge=1)
+    ai_breaker_cooldown: float = Field(default=30.0, gt=0)
+    ai_breaker_max_cooldown: float = Field(default=600.0, gt=0)
+    # Budgets used when an organisation has set none (US dollars; unset: no cap).
+    ai_org_monthly_budget_usd: float | None = Field(default=None, ge=0)
+    ai_learner_daily_budget_usd: float | None = Field(default=None, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from starguide.ai.router import Router, build_router
 from starguide.config import Settings
 from starguide.db import Database
 from starguide.kit.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, jobs
@@ -47,6 +48,7 @@ class Runtime:
     mailer: Mailer
     realtime: Realtime
     queue: JobQueue = field(init=False)
+    ai: Router = field(init=False)
     redis: Any = None
     clock: Any = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
@@ -88,6 +90,7 @@ class Runtime:
             if local
             else ArqJobQueue(settings.redis_url or "")
         )
+        runtime.ai = build_router(settings)
         db.after_commit_hooks.append(runtime._after_commit)
         from starguide import subscribers
 
@@ -138,6 +141,7 @@ class Runtime:
         self._loops.clear()
         await self.queue.stop()
         await self.realtime.close()
+        await self.ai.aclose()
         await self.ip_limiter.close()
         await self.user_limiter.close()
         if self.redis is not None:

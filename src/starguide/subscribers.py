@@ -10,4 +10,7 @@ if TYPE_CHECKING:
 
 def register(runtime: Runtime) -> None:
     """Subscribe each domain's handlers to the dispatcher (domains add theirs here)."""
+    import starguide.ai.service
+    import starguide.quizzes.jobs  # noqa: F401  registers the periodic auto-submission
+
     del runtime

@@ -91,7 +91,8 @@ async def test_login_timing_is_similar_for_unknown_email(harness_factory: Any) -
     await timed("warm-up@example.org")
     known = statistics.median([await timed(account.email) for _ in range(5)])
     unknown = statistics.median([await timed("nobody@example.org") for _ in range(5)])
-    assert 0.5 < unknown / known < 2.0, (known, unknown)
+    # Without the dummy hash an unknown address would answer ~20 times faster.
+    assert 1 / 3 < unknown / known < 3, (known, unknown)
 
 
 async def test_login_is_throttled_per_account_with_retry_after(harness_factory: Any) -> None:

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from starguide.auth.models import AuthSession, User
-from starguide.auth.tokens import decode_access_token
+from starguide.auth.tokens import AccessClaims, decode_access_token
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from starguide.orgs.models import Membership, Role
+from starguide.runtime import Runtime
 
 __all__ = [
     "MemberDep",
@@ -65,42 +67,65 @@ class AccountDeactivated(Forbidden):
     slug, title = "account-deactivated", "Account deactivated"
 
 
-async def get_principal(
-    runtime: RuntimeDep,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> Principal:
+# Built once: the session's liveness, the account's state and the role in the token's organisation.
+# With no organisation, `= NULL` matches no membership, so the role is None.
+_PRINCIPAL_QUERY = (
+    select(
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        User.is_active,
+        User.is_platform_admin,
+        User.email_verified_at,
+        Membership.role,
+    )
+    .select_from(AuthSession)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(
+        Membership,
+        and_(Membership.user_id == AuthSession.user_id, Membership.organisation_id == bindparam("org")),
+    )
+    .where(AuthSession.id == bindparam("sid"), AuthSession.user_id == bindparam("uid"))
+)
+
+
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
+def authenticate(
+    runtime: Runtime, credentials: HTTPAuthorizationCredentials | None
+) -> tuple[AccessClaims, datetime]:
+    """The claims of the request's access token (401 without a valid one), and the time now."""
     if credentials is None:
         raise Unauthorized()
     now = runtime.clock()
-    claims = decode_access_token(runtime.settings, credentials.credentials, now=now)
-    row = (
-        await session.execute(
-            select(
-                AuthSession.expires_at,
-                AuthSession.revoked_at,
-                User.is_active,
-                User.is_platform_admin,
-                User.email_verified_at,
-                Membership.role,
-            )
-            .select_from(AuthSession)
-            .join(User, User.id == AuthSession.user_id)
-            .outerjoin(
-                Membership,
-                and_(
-                    Membership.user_id == AuthSession.user_id,
-                    Membership.organisation_id == claims.organisation_id,
-                ),
-            )
-            .where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)
-        )
-    ).first()
+    return decode_access_token(runtime.settings, credentials.credentials, now=now), now
+
+
+def check_session_live(row: Any, now: datetime) -> None:
+    """`row` has the session's `expires_at` and `revoked_at` and the account's `is_active`."""
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.is_active:
         raise Unauthorized("Your session has ended; sign in again.")
-    wait = await runtime.user_limiter.retry_after(f"user:{claims.user_id}")
+
+
+async def check_user_rate(runtime: Runtime, user_id: uuid.UUID) -> None:
+    wait = await runtime.user_limiter.retry_after(f"user:{user_id}")
     if wait is not None:
         raise TooManyRequests(f"Too many requests from this account; try again in {wait} seconds.", wait)
+
+
+async def get_principal(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> Principal:
+    claims, now = authenticate(runtime, credentials)
+    # Core execution on the request's connection: this runs on every request, so skip the ORM layer.
+    connection = await session.connection()
+    row = (
+        await connection.execute(
+            _PRINCIPAL_QUERY,
+            {"sid": claims.session_id, "uid": claims.user_id, "org": claims.organisation_id},
+        )
+    ).first()
+    check_session_live(row, now)
+    assert row is not None
+    await check_user_rate(runtime, claims.user_id)
     return Principal(
         user_id=claims.user_id,
         session_id=claims.session_id,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Cookie, Header, Request, Response
 
 from starguide.auth import passwords, service
-from starguide.auth.deps import UserDep
+from starguide.auth.deps import BearerDep, UserDep, authenticate, check_user_rate
 from starguide.auth.schemas import (
     EmailVerifyIn,
     LoginIn,
@@ -227,7 +227,7 @@ async def change_password(
     )
 
 
-@router.post("/auth/password/forgot", status_code=202, response_model=None)
+@router.post("/auth/password/forgot", status_code=202, response_model=None, response_class=Response)
 async def forgot_password(
     body: PasswordForgotIn, request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
@@ -271,7 +271,7 @@ async def verify_email(
     await service.do_verify_email(session, now=runtime.clock(), token=body.token)
 
 
-@router.post("/auth/email/resend", status_code=202, response_model=None)
+@router.post("/auth/email/resend", status_code=202, response_model=None, response_class=Response)
 async def resend_verification(principal: UserDep, session: SessionDep, runtime: RuntimeDep) -> Response:
     """Send the address confirmation e-mail again (nothing happens when already confirmed)."""
     await service.do_resend_verification(
@@ -295,9 +295,13 @@ async def revoke_session(
 
 
 @router.get("/me", response_model=MeRead)
-async def read_me(principal: UserDep, session: SessionDep) -> MeRead:
+async def read_me(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> MeRead:
     """My account, my organisations and the active one."""
-    return await service.read_me(session, principal)
+    # The same checks as UserDep, folded into the one query that reads the account.
+    claims, now = authenticate(runtime, credentials)
+    me = await service.read_me(session, claims, now)
+    await check_user_rate(runtime, claims.user_id)
+    return me
 
 
 @router.patch("/me", response_model=MeRead)

@@ -7,12 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.auth import passwords
-from starguide.auth.deps import AccountDeactivated, Principal
+from starguide.auth.deps import AccountDeactivated, Principal, check_session_live
 from starguide.auth.models import AuthSession, RefreshToken, User, UserToken
 from starguide.auth.schemas import (
     ActiveOrganisation,
@@ -22,7 +22,7 @@ from starguide.auth.schemas import (
     SessionRead,
     SignupIn,
 )
-from starguide.auth.tokens import create_access_token, hash_token, new_secret_token
+from starguide.auth.tokens import AccessClaims, create_access_token, hash_token, new_secret_token
 from starguide.config import Settings
 from starguide.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, ProblemError, Unauthorized
 from starguide.kit.events import UserSignedUp
@@ -533,38 +533,47 @@ async def do_resend_verification(
 # ---- profile ----------------------------------------------------------------------------------
 
 
-async def read_me(session: AsyncSession, principal: Principal) -> MeRead:
-    rows = (
-        await session.execute(
-            select(
-                User.id,
-                User.email,
-                User.display_name,
-                User.avatar_url,
-                User.time_zone,
-                User.locale,
-                User.email_verified_at,
-                User.is_platform_admin,
-                Organisation.id.label("org_id"),
-                Organisation.name,
-                Organisation.slug,
-                Membership.role,
-            )
-            .outerjoin(Membership, Membership.user_id == User.id)
-            .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
-            .where(User.id == principal.user_id)
-            .order_by(Organisation.name, Organisation.id)
-        )
-    ).all()
-    if not rows:
-        raise NotFound("No such account.")
-    first = rows[0]
+# The whole of `GET /me` in one query: the session's liveness, the account, its organisations.
+_ME_QUERY = (
+    select(
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        User.is_active,
+        User.id,
+        User.email,
+        User.display_name,
+        User.avatar_url,
+        User.time_zone,
+        User.locale,
+        User.email_verified_at,
+        User.is_platform_admin,
+        Organisation.id.label("org_id"),
+        Organisation.name,
+        Organisation.slug,
+        Membership.role,
+    )
+    .select_from(AuthSession)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+    .where(AuthSession.id == bindparam("sid"), AuthSession.user_id == bindparam("uid"))
+    .order_by(Organisation.name, Organisation.id)
+)
+
+
+async def read_me(session: AsyncSession, claims: AccessClaims, now: datetime) -> MeRead:
+    """My account as `GET /me` shows it; also checks that the session is live (401 otherwise)."""
+    connection = await session.connection()
+    rows = (await connection.execute(_ME_QUERY, {"sid": claims.session_id, "uid": claims.user_id})).all()
+    first = rows[0] if rows else None
+    check_session_live(first, now)
+    assert first is not None
     memberships = [
         MembershipRead(organisation_id=r.org_id, name=r.name, slug=r.slug, role=Role(r.role))
         for r in rows
         if r.org_id is not None
     ]
-    active = next((m for m in memberships if m.organisation_id == principal.organisation_id), None)
+    active = next((m for m in memberships if m.organisation_id == claims.organisation_id), None)
     return MeRead(
         id=first.id,
         email=first.email,
@@ -593,7 +602,8 @@ async def do_update_me(
     if values:
         values["updated_at"] = now
         await session.execute(update(User).where(User.id == principal.user_id).values(**values))
-    return await read_me(session, principal)
+    claims = AccessClaims(principal.user_id, principal.session_id, principal.organisation_id)
+    return await read_me(session, claims, now)
 
 
 # ---- platform administration ------------------------------------------------------------------

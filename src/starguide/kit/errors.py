@@ -201,12 +201,15 @@ _RESPONSE_TEXT = {
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` declaring problem+json answers for `statuses`."""
+    """OpenAPI `responses` declaring problem+json answers for `statuses`.
+
+    The `Problem` schema is registered by the app's own 422 declaration (see `create_app`).
+    """
+    schema = {"$ref": "#/components/schemas/Problem"}
     return {
         status: {
-            "model": Problem,
             "description": _RESPONSE_TEXT.get(status, HTTPStatus(status).phrase),
-            "content": {PROBLEM_MEDIA_TYPE: {}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
         }
         for status in statuses
     }

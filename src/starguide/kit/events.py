@@ -66,3 +66,53 @@ class MemberRoleChanged(DomainEvent):
 class MemberRemoved(DomainEvent):
     event_type = "org.member_removed"
     user_id: uuid.UUID
+
+
+# ---- content and quizzes --------------------------------------------------------------------
+
+
+class LessonCompleted(DomainEvent):
+    event_type = "content.lesson_completed"
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+    skills: list[str] = Field(default_factory=list)
+
+
+class AnswerGraded(DomainEvent):
+    """A graded answer, with what the learning engine and analytics need to use it."""
+
+    event_type = "quizzes.answer_graded"
+    user_id: uuid.UUID
+    attempt_id: uuid.UUID
+    assessment_id: uuid.UUID
+    course_id: uuid.UUID | None
+    question_id: uuid.UUID
+    question_version: int
+    question_type: str
+    skills: list[str]
+    difficulty: int
+    status: str  # "graded", or "pending" while a mentor has to grade it
+    score: float
+    correct: bool
+    first_try: bool
+    mode: str  # "practice" or "assessment"
+    hints_shown: int
+    time_taken_seconds: float | None
+    graded_by_mentor: bool = False
+
+
+class AttemptSubmitted(DomainEvent):
+    event_type = "quizzes.attempt_submitted"
+    user_id: uuid.UUID
+    attempt_id: uuid.UUID
+    assessment_id: uuid.UUID
+    course_id: uuid.UUID | None
+    mode: str
+    number: int
+    score: float
+    passed: bool | None  # None while answers wait for a mentor
+    pending: int
+    question_count: int
+    auto_submitted: bool
+    duration_seconds: float

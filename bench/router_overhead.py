@@ -1,0 +1,276 @@
+"""What the router adds to a streamed reply: time to first token and total, direct SDK vs router.
+
+A fake provider (tests/ai/fakes, real HTTP on loopback, its own thread) streams the same reply to
+both paths; calls alternate between the SDK used directly and the same SDK through StarGuide's
+router, so drift hits both alike. Prints `BENCH <name> <value> <unit>` lines, each router figure
+with its baseline beside it, then the overhead. Stops by itself (a few hundred calls, time-capped).
+
+    PYTHONPATH=src python bench/router_overhead.py [--calls 300] [--concurrency 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+# The folder holds bench/http.py, named like the standard library's `http`: keep it off the path.
+_BENCH_DIR = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p not in ("", _BENCH_DIR)]
+sys.path.insert(0, str(Path(_BENCH_DIR).parent))
+
+import anthropic  # noqa: E402
+import openai  # noqa: E402
+from tests.ai.fakes.server import FakeProviderServer  # noqa: E402
+
+from starguide.ai.config import Alias, Catalog, Deployment  # noqa: E402
+from starguide.ai.pricing import PriceTable  # noqa: E402
+from starguide.ai.router import Router, RouterPolicy, StreamFinished  # noqa: E402
+from starguide.ai.types import ChatMessage, ChatRequest, TextDelta  # noqa: E402
+
+TIME_CAP = 150.0  # seconds for the whole run
+MESSAGES = [{"role": "system", "content": "Be a tutor."}, {"role": "user", "content": "How do loops work?"}]
+REQUEST = ChatRequest(tuple(ChatMessage(m["role"], m["content"]) for m in MESSAGES), max_tokens=128)  # type: ignore[arg-type]
+
+Timed = Callable[[], Awaitable[tuple[float, float]]]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench(name: str, value: float, unit: str, baseline: float | None = None) -> None:
+    tail = f" baseline {baseline:.3f} {unit}" if baseline is not None else ""
+    print(f"BENCH {name} {value:.3f} {unit}{tail}", flush=True)
+
+
+async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: int, started: float) -> None:
+    """The whole HTTP path (auth, budget reservation, router, SSE, settlement) vs the SDK alone.
+
+    The service runs in a process of its own (uvicorn, one worker, SQLite), as it would in
+    embedded mode; the client and the fake provider stay in this one.
+    """
+    import json
+    import tempfile
+
+    import httpx
+    from tests.factories import create_org
+
+    from bench.support import free_port, uvicorn_server
+    from starguide.config import Settings
+    from starguide.migrations import runner
+
+    folder = Path(tempfile.mkdtemp(prefix="starguide-bench-"))
+    env = {
+        "STARGUIDE_ENVIRONMENT": "production",
+        "STARGUIDE_DATA_DIR": str(folder),
+        "STARGUIDE_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'bench.db'}",
+        "STARGUIDE_SECRET_KEY": "bench-secret-" + "s" * 40,
+        "STARGUIDE_ENCRYPTION_KEY": "bench-encryption-" + "e" * 40,
+        "STARGUIDE_ACCESS_LOG": "false",
+        "STARGUIDE_LOG_LEVEL": "WARNING",
+        "STARGUIDE_RATE_LIMITS_ENABLED": "false",
+        "STARGUIDE_PASSWORD_HASH_TIME_COST": "1",
+        "STARGUIDE_PASSWORD_HASH_MEMORY_KIB": "64",
+        "STARGUIDE_PASSWORD_HASH_PARALLELISM": "1",
+        "STARGUIDE_AI_DEPLOYMENTS": json.dumps(
+            {
+                "bench": {
+                    "provider": "openai",
+                    "model": "bench-openai",
+                    "api_key": "sk-bench",
+                    "base_url": f"{fake.url}/v1",
+                }
+            }
+        ),
+        "STARGUIDE_AI_ALIASES": json.dumps({"mentor-default": {"deployments": ["bench"]}}),
+        "STARGUIDE_AI_OFFLINE_FALLBACK": "false",
+    }
+    await runner.upgrade(Settings(database_url=env["STARGUIDE_DATABASE_URL"], data_dir=folder))
+    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    with uvicorn_server(
+        "starguide.app:create_app_from_env", free_port(), env, workers=1, factory=True
+    ) as url:
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+            org = await create_org(client)
+
+            async def endpoint() -> tuple[float, float]:
+                t0 = time.perf_counter()
+                first = 0.0
+                async with client.stream(
+                    "POST",
+                    "/api/v1/ai/try",
+                    json={"prompt": "How do loops work?", "max_tokens": 128},
+                    headers=org.admin.headers,
+                ) as response:
+                    async for line in response.aiter_lines():
+                        if not first and line == "event: delta":
+                            first = time.perf_counter() - t0
+                return first, time.perf_counter() - t0
+
+            for _ in range(20):
+                await endpoint()
+            for level in (1, concurrency):
+                rounds = 150 if level == 1 else 4
+                base: list[tuple[float, float]] = []
+                mine: list[tuple[float, float]] = []
+                for _ in range(rounds):
+                    if time.perf_counter() - started > TIME_CAP * 1.5:
+                        break
+                    base += await asyncio.gather(*[direct() for _ in range(level)])
+                    mine += await asyncio.gather(*[endpoint() for _ in range(level)])
+                suffix = "" if level == 1 else f"_at_{level}_concurrent"
+                for metric, index in (("ttft", 0), ("total", 1)):
+                    b = [x[index] * 1000 for x in base]
+                    m = [x[index] * 1000 for x in mine]
+                    for q, qname in ((0.5, "p50"), (0.99, "p99")):
+                        bench(f"endpoint_{metric}_{qname}{suffix}", pct(m, q), "ms", pct(b, q))
+                        bench(f"endpoint_overhead_{metric}_{qname}{suffix}", pct(m, q) - pct(b, q), "ms")
+
+
+async def main(calls: int, concurrency: int, endpoint: bool = True) -> None:
+    started = time.perf_counter()
+    fake = FakeProviderServer().start_in_thread()
+    openai_client = openai.AsyncOpenAI(api_key="sk-bench", base_url=f"{fake.url}/v1", max_retries=0)
+    anthropic_client = anthropic.AsyncAnthropic(api_key="sk-bench", base_url=fake.url, max_retries=0)
+    deployments = [
+        Deployment("openai", "openai", "bench-openai", api_key="sk-bench", base_url=f"{fake.url}/v1"),
+        Deployment("anthropic", "anthropic", "bench-anthropic", api_key="sk-bench", base_url=fake.url),
+    ]
+    catalog = Catalog(
+        {d.name: d for d in deployments}, {d.name: Alias(d.name, "priority", (d,)) for d in deployments}
+    )
+    router = Router(catalog, PriceTable.with_overrides(), RouterPolicy())
+
+    async def openai_direct() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        first = 0.0
+        stream = await openai_client.chat.completions.create(
+            model="bench-openai",
+            messages=MESSAGES,  # type: ignore[arg-type]
+            max_completion_tokens=128,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        async for chunk in stream:
+            if not first and chunk.choices and chunk.choices[0].delta.content:
+                first = time.perf_counter() - t0
+        return first, time.perf_counter() - t0
+
+    async def anthropic_direct() -> tuple[float, float]:
+        t0 = time.perf_counter()
+        first = 0.0
+        stream = await anthropic_client.messages.create(
+            model="bench-anthropic",
+            max_tokens=128,
+            system="Be a tutor.",
+            messages=MESSAGES[1:],  # type: ignore[arg-type]
+            stream=True,
+        )
+        async for event in stream:
+            if not first and event.type == "content_block_delta":
+                first = time.perf_counter() - t0
+        return first, time.perf_counter() - t0
+
+    def through_router(alias: str) -> Timed:
+        async def call() -> tuple[float, float]:
+            t0 = time.perf_counter()
+            first = 0.0
+            async with router.stream(alias, REQUEST) as stream:
+                async for event in stream:
+                    if not first and isinstance(event, TextDelta):
+                        first = time.perf_counter() - t0
+                    elif isinstance(event, StreamFinished):
+                        pass
+            return first, time.perf_counter() - t0
+
+        return call
+
+    pairs = [
+        ("openai", openai_direct, through_router("openai")),
+        ("anthropic", anthropic_direct, through_router("anthropic")),
+    ]
+    for _name, direct, routed in pairs:  # warm up: imports, connection pools, model classes
+        for _ in range(20):
+            await direct()
+            await routed()
+
+    for name, direct, routed in pairs:
+        samples: dict[str, list[tuple[float, float]]] = {"direct": [], "router": []}
+        for i in range(calls):
+            if time.perf_counter() - started > TIME_CAP / 2:
+                break
+            order = (
+                [("direct", direct), ("router", routed)]
+                if i % 2
+                else [("router", routed), ("direct", direct)]
+            )
+            for label, call in order:
+                samples[label].append(await call())
+        for metric, index in (("ttft", 0), ("total", 1)):
+            base = [s[index] * 1000 for s in samples["direct"]]
+            mine = [s[index] * 1000 for s in samples["router"]]
+            for q, qname in ((0.5, "p50"), (0.99, "p99")):
+                bench(f"{name}_router_{metric}_{qname}", pct(mine, q), "ms", pct(base, q))
+                bench(f"{name}_router_overhead_{metric}_{qname}", pct(mine, q) - pct(base, q), "ms")
+        print(f"# {name}: {len(samples['router'])} calls each way", flush=True)
+
+    # Concurrency: `concurrency` streams at once, several rounds, direct vs router.
+    for label, call in (("direct", openai_direct), ("router", through_router("openai"))):
+        results: list[tuple[float, float]] = []
+        for _ in range(6):
+            if time.perf_counter() - started > TIME_CAP:
+                break
+            results += await asyncio.gather(*[call() for _ in range(concurrency)])
+        ttft = [r[0] * 1000 for r in results]
+        if label == "direct":
+            base_p50, base_p99 = pct(ttft, 0.5), pct(ttft, 0.99)
+        else:
+            bench(f"openai_router_ttft_p50_at_{concurrency}_concurrent", pct(ttft, 0.5), "ms", base_p50)
+            bench(f"openai_router_ttft_p99_at_{concurrency}_concurrent", pct(ttft, 0.99), "ms", base_p99)
+
+    # The router's own cost, with no network at all: the offline provider direct vs routed.
+    from starguide.ai.providers.base import Timeouts
+    from starguide.ai.providers.offline import OfflineProvider
+
+    offline = Deployment("offline", "offline", "offline")
+    offline_router = Router(
+        Catalog({"offline": offline}, {"o": Alias("o", "priority", (offline,))}), PriceTable.with_overrides()
+    )
+    provider = OfflineProvider(offline, None, Timeouts())
+    direct_times, routed_times = [], []
+    for _ in range(2000):
+        t0 = time.perf_counter()
+        async for _event in provider.stream(REQUEST):
+            pass
+        direct_times.append((time.perf_counter() - t0) * 1e6)
+        t0 = time.perf_counter()
+        async with offline_router.stream("o", REQUEST) as stream:
+            async for _event in stream:
+                pass
+        routed_times.append((time.perf_counter() - t0) * 1e6)
+    bench("router_only_total_p50", statistics.median(routed_times), "us", statistics.median(direct_times))
+    bench("router_only_total_p99", pct(routed_times, 0.99), "us", pct(direct_times, 0.99))
+
+    if endpoint:
+        await bench_endpoint(fake, openai_direct, concurrency, started)
+
+    await router.aclose()
+    await openai_client.close()
+    await anthropic_client.close()
+    fake.stop_thread()
+    print(f"# finished in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--no-endpoint", action="store_true", help="skip the HTTP endpoint part")
+    args = parser.parse_args()
+    asyncio.run(main(args.calls, args.concurrency, not args.no_endpoint))

@@ -1,0 +1,168 @@
+"""Budgets: reserve a call's worst-case cost before it starts, settle the real cost when it ends.
+
+Each step is one UPDATE. Reserving is conditional (`spent + reserved + cost <= cap`), which both
+SQLite and PostgreSQL evaluate atomically on the row (PostgreSQL re-checks the condition after
+waiting for a concurrent writer's lock), so concurrent calls can never hold more than the cap.
+Caps are taken in a fixed order (organisation, then learner), so two calls never deadlock.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from starguide.ai.models import AISpend, AIUsage
+from starguide.ai.router import CallResult
+from starguide.kit.errors import ProblemError
+from starguide.kit.ids import uuid7
+from starguide.kit.tenancy import scoped
+
+Scope = Literal["org_month", "user_day"]
+CAP_NAMES = {"org_month": "organisation_monthly", "user_day": "learner_daily"}
+
+
+class BudgetExceeded(ProblemError):
+    status, slug, title = 429, "budget-exceeded", "AI budget exceeded"
+
+    def __init__(self, cap: Scope, resets_at: datetime, now: datetime) -> None:
+        wait = max(1, math.ceil((resets_at - now).total_seconds()))
+        what = "organisation's monthly" if cap == "org_month" else "daily per-learner"
+        super().__init__(
+            f"The {what} AI budget is used up; it resets at {resets_at.isoformat()}.",
+            headers={"Retry-After": str(wait)},
+            cap=CAP_NAMES[cap],
+            resets_at=resets_at.isoformat(),
+        )
+        self.cap = cap
+        self.resets_at = resets_at
+
+
+@dataclass(frozen=True)
+class Cap:
+    scope: Scope
+    subject_id: uuid.UUID
+    limit_micros: int | None  # None: counted, not capped
+
+
+def period_of(scope: Scope, now: datetime) -> tuple[str, datetime]:
+    """The period key and when it ends (UTC)."""
+    if scope == "org_month":
+        start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        following = (start + timedelta(days=32)).replace(day=1)
+        return start.strftime("%Y-%m"), following
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.strftime("%Y-%m-%d"), start + timedelta(days=1)
+
+
+async def _spend_row(session: AsyncSession, organisation_id: uuid.UUID, cap: Cap, period: str) -> uuid.UUID:
+    """The id of the counter row, created if missing (concurrent creators: one wins, all agree)."""
+    values = {
+        "id": uuid7(),
+        "organisation_id": organisation_id,
+        "scope": cap.scope,
+        "subject_id": cap.subject_id,
+        "period": period,
+        "spent_micros": 0,
+        "reserved_micros": 0,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(AISpend).values(**values).on_conflict_do_nothing())
+    found = await session.scalar(
+        select(AISpend.id).where(
+            AISpend.organisation_id == organisation_id,
+            AISpend.scope == cap.scope,
+            AISpend.subject_id == cap.subject_id,
+            AISpend.period == period,
+        )
+    )
+    assert found is not None
+    return found
+
+
+async def reserve(
+    session: AsyncSession, organisation_id: uuid.UUID, caps: list[Cap], amount: int, now: datetime
+) -> list[uuid.UUID]:
+    """Hold `amount` micro-dollars on every cap, or raise `BudgetExceeded` (the caller rolls back)."""
+    ids = []
+    for cap in caps:
+        period, resets_at = period_of(cap.scope, now)
+        row_id = await _spend_row(session, organisation_id, cap, period)
+        stmt = update(AISpend).where(AISpend.id == row_id)
+        if cap.limit_micros is not None:
+            stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= cap.limit_micros)
+        result = await session.execute(
+            stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
+                synchronize_session=False
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise BudgetExceeded(cap.scope, resets_at, now)
+        ids.append(row_id)
+    return ids
+
+
+async def settle(
+    session: AsyncSession,
+    organisation_id: uuid.UUID,
+    usage_id: uuid.UUID,
+    result: CallResult | None,
+    now: datetime,
+) -> bool:
+    """Record how the call ended and move its cost from reserved to spent. Idempotent.
+
+    `result` None (the process lost track of the call) charges the whole reservation, marked as
+    an estimate: a call is never recorded as free for lack of a usage report.
+    """
+    usage = await session.scalar(
+        scoped(select(AIUsage).where(AIUsage.id == usage_id), AIUsage, organisation_id)
+    )
+    if usage is None or usage.outcome != "pending":
+        return False
+    if result is None:
+        cost, values = usage.reserved_micros, {"outcome": "error", "error_kind": "lost", "estimated": True}
+    else:
+        deployment = result.deployment
+        cost = result.cost_micros
+        values = {
+            "outcome": result.outcome,
+            "error_kind": result.error.kind.value if result.error else None,
+            "deployment": deployment.name if deployment else None,
+            "provider": deployment.provider if deployment else None,
+            "model": deployment.model if deployment else None,
+            "input_tokens": result.usage.input_tokens,
+            "cached_input_tokens": result.usage.cached_input_tokens,
+            "output_tokens": result.usage.output_tokens,
+            "estimated": result.usage.estimated,
+            "latency_ms": round(result.latency_ms),
+            "ttft_ms": round(result.ttft_ms) if result.ttft_ms is not None else None,
+            "finish_reason": result.finish_reason.value,
+        }
+    # Claim the row first: of two settlers (the call itself and the stale-call sweep), one wins.
+    claimed = await session.execute(
+        update(AIUsage)
+        .where(AIUsage.id == usage_id, AIUsage.outcome == "pending")
+        .values(cost_micros=cost, reserved_micros=0, finished_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    spend_ids = [uuid.UUID(i) for i in (usage.spend_ids or {}).get("ids", [])]
+    if spend_ids:
+        await session.execute(
+            update(AISpend)
+            .where(AISpend.id.in_(spend_ids))
+            .values(
+                reserved_micros=AISpend.reserved_micros - usage.reserved_micros,
+                spent_micros=AISpend.spent_micros + cost,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return True

@@ -1,0 +1,103 @@
+"""The offline mentor: no model at all; it answers from the organisation's own content.
+
+It picks the sentences of the retrieved passages that share the most words with the learner's
+question, quotes them with numbered citations, and ends with a guiding question, as a tutor would.
+It says plainly that no AI model is configured.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator, Iterable
+from typing import ClassVar
+
+from starguide.ai.providers.base import Completion, Provider
+from starguide.ai.tokens import estimate_messages_tokens, estimate_text_tokens
+from starguide.ai.types import ChatRequest, FinishReason, Passage, ProviderEvent, StreamEnd, TextDelta, Usage
+
+NOTICE = "No AI model is configured here, so I am answering from your organisation's own lessons."
+NOTHING_FOUND = (
+    "I could not find anything about this in the published lessons yet. Try asking with words from "
+    "the lesson you are on, or ask your mentor."
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_STOPWORD_TEXT = (
+    "a an and are as at be but by can do does for from how i if in into is it its me my of on or so "
+    "that the their then there these this to was what when where which who why will with you your "
+    "explain tell about please help understand mean means"
+)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+MAX_QUOTES = 3
+MAX_QUOTE_CHARS = 400
+
+
+def _terms(text: str) -> set[str]:
+    return {w for w in (m.lower() for m in _WORD.findall(text)) if len(w) > 1 and w not in STOPWORDS}
+
+
+def _best_sentences(question: set[str], passages: Iterable[Passage]) -> list[tuple[int, str, int]]:
+    """(passage number, sentence, score), best first, at most one sentence per passage."""
+    picked: list[tuple[int, str, int]] = []
+    for number, passage in enumerate(passages, start=1):
+        best: tuple[int, str] | None = None
+        for sentence in _SENTENCE.split(passage.text):
+            sentence = sentence.strip()
+            if len(sentence) < 12:
+                continue
+            score = len(question & _terms(sentence)) * 10 - len(sentence) // 200
+            if best is None or score > best[0]:
+                best = (score, sentence)
+        if best is not None:
+            picked.append((number, best[1], best[0]))
+    picked.sort(key=lambda item: (-item[2], item[0]))
+    return picked[:MAX_QUOTES]
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
+
+
+def offline_answer(request: ChatRequest) -> str:
+    question = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+    passages = request.passages
+    if not passages:
+        return f"{NOTICE}\n\n{NOTHING_FOUND}"
+    quotes = _best_sentences(_terms(question), passages)
+    lines = [NOTICE, "", "Here is what the course material says:", ""]
+    for number, sentence, _score in quotes:
+        lines.append(f"> {_shorten(sentence)} [{number}]")
+        lines.append("")
+    lines.append("Sources:")
+    for number, passage in enumerate(passages, start=1):
+        if any(number == q[0] for q in quotes):
+            lines.append(f"[{number}] {passage.title}" + (f" ({passage.url})" if passage.url else ""))
+    first = passages[quotes[0][0] - 1] if quotes else passages[0]
+    shared = sorted(_terms(question) & _terms(first.text))
+    topic = shared[0] if shared else first.title
+    lines += [
+        "",
+        f"A question to guide you: in your own words, how does “{topic}” fit what “{first.title}” says?",
+    ]
+    return "\n".join(lines)
+
+
+class OfflineProvider(Provider):
+    kind: ClassVar[str] = "offline"
+
+    def _usage(self, request: ChatRequest, text: str) -> Usage:
+        prompt = estimate_messages_tokens(request.messages) + sum(
+            estimate_text_tokens(p.text) for p in request.passages
+        )
+        return Usage(input_tokens=prompt, output_tokens=estimate_text_tokens(text), estimated=True)
+
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[ProviderEvent, None]:
+        text = offline_answer(request)
+        # Line by line, so the chat shows the answer arriving as it would from a model.
+        for line in text.splitlines(keepends=True):
+            yield TextDelta(line)
+        yield StreamEnd(self._usage(request, text), FinishReason.STOP)
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        text = offline_answer(request)
+        return Completion(text, self._usage(request, text), FinishReason.STOP)

@@ -1,0 +1,145 @@
+"""OpenAI Chat Completions through the official SDK; also the base of every OpenAI-compatible server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any, ClassVar
+
+import httpx2
+import openai
+from openai import AsyncOpenAI
+
+from starguide.ai.config import Deployment
+from starguide.ai.providers.base import (
+    Completion,
+    Provider,
+    Timeouts,
+    error_fields,
+    kind_for_status,
+    retry_after_seconds,
+)
+from starguide.ai.types import (
+    ChatRequest,
+    ErrorKind,
+    FinishReason,
+    ProviderError,
+    ProviderEvent,
+    StreamEnd,
+    TextDelta,
+    Usage,
+)
+
+FINISH = {
+    "stop": FinishReason.STOP,
+    "length": FinishReason.LENGTH,
+    "content_filter": FinishReason.CONTENT_FILTER,
+    "tool_calls": FinishReason.STOP,
+    "function_call": FinishReason.STOP,
+}
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None:
+        return None
+    details = getattr(raw, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    return Usage(
+        input_tokens=raw.prompt_tokens or 0,
+        cached_input_tokens=cached,
+        output_tokens=raw.completion_tokens or 0,
+    )
+
+
+class OpenAIProvider(Provider):
+    kind: ClassVar[str] = "openai"
+    # OpenAI's newer models refuse `max_tokens`; compatible servers often know only `max_tokens`.
+    max_tokens_field: ClassVar[str] = "max_completion_tokens"
+    send_stream_options: ClassVar[bool] = True
+
+    def __init__(self, deployment: Deployment, api_key: str | None, timeouts: Timeouts) -> None:
+        super().__init__(deployment, api_key, timeouts)
+        self.client = AsyncOpenAI(
+            api_key=api_key or "unset",
+            base_url=deployment.base_url or None,
+            max_retries=0,  # the router is the only retry loop
+            timeout=openai.Timeout(timeouts.read, connect=timeouts.connect),
+        )
+
+    def _body(self, request: ChatRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.deployment.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            self.max_tokens_field: request.max_tokens,
+        }
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        return body
+
+    def _error(self, exc: Exception) -> ProviderError:
+        if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
+            return self.error(ErrorKind.TIMEOUT, "the provider did not answer in time")
+        if isinstance(exc, openai.APIStatusError):
+            error_type, code, message = error_fields(exc.body if exc.body is not None else {})
+            if isinstance(exc.body, dict) and "error" not in exc.body:
+                error_type, code, message = error_fields({"error": exc.body})
+            kind = kind_for_status(exc.status_code, error_type, code, message or str(exc))
+            return self.error(
+                kind,
+                message or f"HTTP {exc.status_code}",
+                status=exc.status_code,
+                retry_after=retry_after_seconds(exc.response.headers),
+            )
+        if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
+            return self.error(ErrorKind.CONNECTION, "the connection to the provider failed or was cut")
+        if isinstance(exc, openai.APIError):  # an error event inside a stream that had started
+            body = exc.body if isinstance(exc.body, dict) else {}
+            error_type, code, message = error_fields({"error": body})
+            kind = kind_for_status(500, error_type, code, message)
+            return self.error(kind, message or str(exc))
+        return self.error(ErrorKind.SERVER_ERROR, f"unexpected reply: {type(exc).__name__}")
+
+    async def stream(self, request: ChatRequest) -> AsyncGenerator[ProviderEvent, None]:
+        body = self._body(request)
+        if self.send_stream_options:
+            body["stream_options"] = {"include_usage": True}
+        try:
+            stream = await self.client.chat.completions.create(stream=True, **body)
+        except (openai.OpenAIError, httpx2.HTTPError) as exc:
+            raise self._error(exc) from None
+        usage: Usage | None = None
+        finish: FinishReason | None = None
+        try:
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    usage = _usage(chunk.usage)
+                for choice in chunk.choices:
+                    if choice.index != 0:
+                        continue
+                    if choice.delta is not None and choice.delta.content:
+                        yield TextDelta(choice.delta.content)
+                    if choice.finish_reason:
+                        finish = FINISH.get(choice.finish_reason, FinishReason.STOP)
+        except (openai.OpenAIError, httpx2.HTTPError) as exc:
+            raise self._error(exc) from None
+        finally:
+            await stream.close()
+        if finish is None:
+            raise self.error(ErrorKind.CONNECTION, "the stream ended before the provider finished")
+        yield StreamEnd(usage, finish)
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        try:
+            reply = await self.client.chat.completions.create(stream=False, **self._body(request))
+        except (openai.OpenAIError, httpx2.HTTPError) as exc:
+            raise self._error(exc) from None
+        if not reply.choices:
+            raise self.error(ErrorKind.SERVER_ERROR, "the reply had no choices")
+        choice = reply.choices[0]
+        return Completion(
+            choice.message.content or "",
+            _usage(reply.usage),
+            FINISH.get(choice.finish_reason or "stop", FinishReason.STOP),
+        )
+
+    async def aclose(self) -> None:
+        await self.client.close()

@@ -1,0 +1,360 @@
+"""AI for an organisation: its keys, policy, aliases and budgets, and metered calls through the router.
+
+A metered call is reserved inside the request's transaction (so a 429 for an exhausted budget is
+an ordinary error response), then streamed after that transaction has committed, and settled in a
+short transaction of its own when the stream ends, however it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import anyio
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from starguide.ai import budgets
+from starguide.ai.config import EXTERNAL_PROVIDERS, Deployment
+from starguide.ai.keys import KeyBox, KeyBoxError, last4
+from starguide.ai.models import AIOrgSettings, AIProviderKey, AISpend, AIUsage
+from starguide.ai.router import CallResult, Router, RouterEvent, RouterStream, RoutingError
+from starguide.ai.types import ChatRequest
+from starguide.kit.errors import InvalidInput, NotFound, ProblemError
+from starguide.kit.jobs import jobs
+from starguide.kit.tenancy import scoped
+from starguide.kit.time import Clock
+
+logger = logging.getLogger("starguide.ai")
+
+KEY_PROVIDERS = ("openai", "anthropic", "gemini", "openai_compat")
+STALE_AFTER = timedelta(minutes=15)  # longer than any call may last (total timeout + settling)
+
+
+class AIUnavailable(ProblemError):
+    status, slug, title = 503, "ai-unavailable", "No AI model available"
+
+
+def usd_to_micros(value: float | None) -> int | None:
+    return None if value is None else round(value * 1_000_000)
+
+
+def micros_to_usd(value: int | None) -> float | None:
+    return None if value is None else value / 1_000_000
+
+
+@dataclass(frozen=True)
+class OrgAI:
+    """What one organisation may use, resolved from its settings, its keys and the server defaults."""
+
+    organisation_id: uuid.UUID
+    allow_external: bool
+    keys: dict[str, str] = field(repr=False)
+    aliases: dict[str, list[str]]
+    monthly_budget_micros: int | None
+    learner_daily_budget_micros: int | None
+
+
+async def access_org_settings(session: AsyncSession, organisation_id: uuid.UUID) -> AIOrgSettings | None:
+    return await session.scalar(scoped(select(AIOrgSettings), AIOrgSettings, organisation_id))
+
+
+async def load_org_ai(session: AsyncSession, box: KeyBox, settings: Any, organisation_id: uuid.UUID) -> OrgAI:
+    row = await access_org_settings(session, organisation_id)
+    keys: dict[str, str] = {}
+    for key_row in await session.scalars(scoped(select(AIProviderKey), AIProviderKey, organisation_id)):
+        try:
+            keys[key_row.provider] = box.open(key_row.ciphertext)
+        except KeyBoxError:
+            logger.error(
+                "a provider key of an organisation does not open", extra={"provider": key_row.provider}
+            )
+    monthly = row.monthly_budget_micros if row and row.monthly_budget_micros is not None else None
+    daily = row.learner_daily_budget_micros if row and row.learner_daily_budget_micros is not None else None
+    return OrgAI(
+        organisation_id=organisation_id,
+        allow_external=row.allow_external if row else True,
+        keys=keys,
+        aliases={k: list(v) for k, v in (row.aliases if row else {}).items()},
+        monthly_budget_micros=monthly
+        if monthly is not None
+        else usd_to_micros(settings.ai_org_monthly_budget_usd),
+        learner_daily_budget_micros=daily
+        if daily is not None
+        else usd_to_micros(settings.ai_learner_daily_budget_usd),
+    )
+
+
+def deployments_for(router: Router, org: OrgAI, alias: str, request: ChatRequest) -> list[Deployment]:
+    """The alias's deployments for this organisation: its own choice if it made one, within its policy."""
+    chosen = org.aliases.get(alias)
+    if not chosen:
+        return router.candidates(alias, request, allow_external=org.allow_external, keys=org.keys)
+    catalog = router.catalog.deployments
+    return [catalog[n] for n in chosen if n in catalog and (org.allow_external or not catalog[n].external)]
+
+
+class MeteredCall:
+    """A reserved call: iterate `stream()` for router events; it settles itself when it ends."""
+
+    def __init__(
+        self,
+        router: Router,
+        db: Any,
+        clock: Clock,
+        org: OrgAI,
+        usage_id: uuid.UUID,
+        alias: str,
+        request: ChatRequest,
+        deployments: list[Deployment],
+    ) -> None:
+        self.router, self.db, self.clock = router, db, clock
+        self.org = org
+        self.usage_id = usage_id
+        self.alias = alias
+        self.request = request
+        self.deployments = deployments
+        self.result: CallResult | None = None
+        self.settled = False
+
+    async def stream(self) -> AsyncIterator[RouterEvent]:
+        """Router events; raises `AIUnavailable` when no deployment answered before any text."""
+        stream: RouterStream = self.router.stream(
+            self.alias, self.request, keys=self.org.keys, deployments=self.deployments
+        )
+        try:
+            async for event in stream:
+                yield event
+        except RoutingError as error:
+            self.result = error.result
+            retry = error.retry_after
+            headers = {"Retry-After": str(max(1, round(retry)))} if retry else None
+            raise AIUnavailable(
+                "No AI model could answer just now; try again shortly.",
+                headers=headers,
+                reason=error.last.kind.value if error.last else "unavailable",
+            ) from None
+        finally:
+            # Shielded: when the client went away this runs inside a cancelled scope, and the
+            # upstream request must still be closed and the cost still settled.
+            with anyio.CancelScope(shield=True):
+                await stream.aclose()
+                self.result = self.result or stream.result
+                await self.settle()
+
+    async def settle(self) -> None:
+        if self.settled:
+            return
+        self.settled = True
+        try:
+            async with self.db.session() as session:
+                await budgets.settle(
+                    session, self.org.organisation_id, self.usage_id, self.result, self.clock()
+                )
+        except Exception:
+            # The stale-call sweep settles it later with the reserved amount.
+            logger.exception("settling an AI call failed", extra={"usage_id": str(self.usage_id)})
+
+
+async def reserve_call(
+    session: AsyncSession,
+    runtime: Any,
+    *,
+    organisation_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    learner: bool,
+    alias: str,
+    request: ChatRequest,
+) -> MeteredCall:
+    """Check policy and budgets and hold the worst-case cost, in the caller's transaction."""
+    router: Router = runtime.ai
+    org = await load_org_ai(
+        session, KeyBox.from_settings(runtime.settings), runtime.settings, organisation_id
+    )
+    if router.catalog.alias(alias) is None:
+        raise NotFound(f"There is no model alias {alias!r}.")
+    deployments = deployments_for(router, org, alias, request)
+    if not deployments:
+        raise AIUnavailable(
+            "This organisation allows no outside AI provider, and none of its own is configured for "
+            f"{alias!r}.",
+            reason="data_policy",
+        )
+    now = runtime.clock()
+    worst = router.worst_case_micros(deployments, request)
+    caps = [budgets.Cap("org_month", organisation_id, org.monthly_budget_micros)]
+    if learner and user_id is not None:
+        caps.append(budgets.Cap("user_day", user_id, org.learner_daily_budget_micros))
+    spend_ids = await budgets.reserve(session, organisation_id, caps, worst, now)
+    usage = AIUsage(
+        organisation_id=organisation_id,
+        user_id=user_id,
+        alias=alias,
+        reserved_micros=worst,
+        outcome="pending",
+        spend_ids={"ids": [str(i) for i in spend_ids]},
+        created_at=now,
+    )
+    session.add(usage)
+    await session.flush()
+    return MeteredCall(router, runtime.db, runtime.clock, org, usage.id, alias, request, deployments)
+
+
+# ---- keys -----------------------------------------------------------------------------------
+
+
+def check_provider(provider: str) -> str:
+    if provider not in KEY_PROVIDERS:
+        raise NotFound(f"No provider {provider!r}; choose one of {', '.join(KEY_PROVIDERS)}.")
+    return provider
+
+
+async def list_keys(session: AsyncSession, organisation_id: uuid.UUID) -> list[AIProviderKey]:
+    stmt = scoped(select(AIProviderKey), AIProviderKey, organisation_id).order_by(AIProviderKey.provider)
+    return list(await session.scalars(stmt))
+
+
+async def do_set_key(
+    session: AsyncSession,
+    box: KeyBox,
+    organisation_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    provider: str,
+    api_key: str,
+    now: datetime,
+) -> AIProviderKey:
+    check_provider(provider)
+    api_key = api_key.strip()
+    if len(api_key) < 8 or any(c.isspace() for c in api_key):
+        raise InvalidInput("That does not look like an API key (8 characters or more, no spaces).")
+    row = await session.scalar(
+        scoped(select(AIProviderKey), AIProviderKey, organisation_id).where(
+            AIProviderKey.provider == provider
+        )
+    )
+    if row is None:
+        row = AIProviderKey(organisation_id=organisation_id, provider=provider, created_at=now)
+        session.add(row)
+    row.ciphertext = box.seal(api_key)
+    row.last4 = last4(api_key)
+    row.created_by_id = actor_id
+    row.updated_at = now
+    await session.flush()
+    logger.info("provider key set", extra={"provider": provider, "organisation_id": str(organisation_id)})
+    return row
+
+
+async def do_delete_key(session: AsyncSession, organisation_id: uuid.UUID, provider: str) -> None:
+    check_provider(provider)
+    result = await session.execute(
+        delete(AIProviderKey)
+        .where(AIProviderKey.organisation_id == organisation_id, AIProviderKey.provider == provider)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound(f"This organisation has no {provider} key.")
+
+
+# ---- settings and aliases -------------------------------------------------------------------
+
+
+async def ensure_org_settings(session: AsyncSession, organisation_id: uuid.UUID) -> AIOrgSettings:
+    row = await access_org_settings(session, organisation_id)
+    if row is None:
+        row = AIOrgSettings(organisation_id=organisation_id, allow_external=True, aliases={})
+        session.add(row)
+        await session.flush()
+    return row
+
+
+def check_alias_deployments(router: Router, alias: str, names: list[str]) -> None:
+    if router.catalog.alias(alias) is None:
+        raise NotFound(f"There is no model alias {alias!r}.")
+    unknown = [n for n in names if n not in router.catalog.deployments]
+    if unknown:
+        raise InvalidInput(f"Unknown deployments: {', '.join(unknown)}.")
+    if len(set(names)) != len(names):
+        raise InvalidInput("A deployment is listed twice.")
+
+
+def is_external(provider: str) -> bool:
+    return provider in EXTERNAL_PROVIDERS
+
+
+# ---- usage ----------------------------------------------------------------------------------
+
+
+async def usage_summary(session: AsyncSession, organisation_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    period, resets_at = budgets.period_of("org_month", now)
+    spend = await session.scalar(
+        scoped(select(AISpend), AISpend, organisation_id).where(
+            AISpend.scope == "org_month", AISpend.subject_id == organisation_id, AISpend.period == period
+        )
+    )
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    totals = cast(
+        "Select[Any]",
+        select(
+            AIUsage.alias,
+            AIUsage.deployment,
+            AIUsage.outcome,
+            func.count(),
+            func.coalesce(func.sum(AIUsage.cost_micros), 0),
+            func.coalesce(func.sum(AIUsage.input_tokens), 0),
+            func.coalesce(func.sum(AIUsage.output_tokens), 0),
+        ),
+    )
+    rows = (
+        await session.execute(
+            scoped(totals, AIUsage, organisation_id)
+            .where(AIUsage.created_at >= month_start)
+            .group_by(AIUsage.alias, AIUsage.deployment, AIUsage.outcome)
+            .order_by(AIUsage.alias, AIUsage.deployment, AIUsage.outcome)
+        )
+    ).all()
+    return {
+        "period": period,
+        "resets_at": resets_at,
+        "spent_micros": spend.spent_micros if spend else 0,
+        "reserved_micros": spend.reserved_micros if spend else 0,
+        "groups": [
+            {
+                "alias": r[0],
+                "deployment": r[1],
+                "outcome": r[2],
+                "calls": int(r[3]),
+                "cost_micros": int(r[4]),
+                "input_tokens": int(r[5]),
+                "output_tokens": int(r[6]),
+            }
+            for r in rows
+        ],
+    }
+
+
+async def settle_stale_calls(session: AsyncSession, now: datetime) -> int:
+    """Calls still pending long after any call could last lost their process: charge their reservation."""
+    stale = (
+        await session.execute(
+            select(AIUsage.organisation_id, AIUsage.id).where(
+                AIUsage.outcome == "pending", AIUsage.created_at < now - STALE_AFTER
+            )
+        )
+    ).all()
+    count = 0
+    for organisation_id, usage_id in stale:
+        count += await budgets.settle(session, organisation_id, usage_id, None, now)
+    return count
+
+
+@jobs.task("ai.settle_stale_calls", every_seconds=300)
+async def settle_stale_calls_job(ctx: Any) -> int:
+    async with ctx.db.session() as session:
+        return await settle_stale_calls(session, ctx.clock())
+
+
+__all__ = ["AIUnavailable", "MeteredCall", "OrgAI", "reserve_call"]

@@ -1,0 +1,1 @@
+"""Courses, lessons, skills, the question bank, and import/export."""
