@@ -16,7 +16,7 @@ tmp = Path(os.environ["STARGUIDE_GEN_TMP"])
 settings = Settings(data_dir=tmp, secret_key="schema-dump-" + "k" * 40, encryption_key="schema-dump-" + "e" * 40)
 print(json.dumps(create_app(settings, background=False).openapi(), indent=2, sort_keys=True))
 PY
-npx --no-install openapi-typescript "$tmp/openapi.json" -o "$tmp/schema.d.ts" >/dev/null 2>&1
+npx --no-install openapi-typescript "$tmp/openapi.json" --default-non-nullable false -o "$tmp/schema.d.ts" >/dev/null 2>&1
 if [ "${1:-}" = "--check" ]; then
   if ! cmp -s "$tmp/schema.d.ts" src/api/schema.d.ts; then
     echo "src/api/schema.d.ts is out of date with the API: run 'npm run gen:api' and commit it." >&2

@@ -1450,12 +1450,12 @@ export interface components {
              * Clear Learner Daily Budget
              * @default false
              */
-            clear_learner_daily_budget: boolean;
+            clear_learner_daily_budget?: boolean;
             /**
              * Clear Monthly Budget
              * @default false
              */
-            clear_monthly_budget: boolean;
+            clear_monthly_budget?: boolean;
             /** Learner Daily Budget Usd */
             learner_daily_budget_usd?: number | null;
             /** Monthly Budget Usd */
@@ -1540,7 +1540,7 @@ export interface components {
              * Hints Shown
              * @default 0
              */
-            hints_shown: number;
+            hints_shown?: number;
             /** Mentor Feedback */
             mentor_feedback?: string | null;
             /** Model Answer */
@@ -1557,7 +1557,7 @@ export interface components {
              * @description whether the grading below is shown
              * @default false
              */
-            revealed: boolean;
+            revealed?: boolean;
             /** Saved At */
             saved_at: string | null;
             /** Score */
@@ -1568,7 +1568,7 @@ export interface components {
              * Tries
              * @default 0
              */
-            tries: number;
+            tries?: number;
         };
         /** AssessmentCreate */
         AssessmentCreate: {
@@ -1583,7 +1583,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Opens At
              * @description without an offset, read in the organisation's time zone
@@ -1595,7 +1595,7 @@ export interface components {
              * Published
              * @default false
              */
-            published: boolean;
+            published?: boolean;
             /** Title */
             title: string;
         };
@@ -1605,7 +1605,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Key */
             key: string;
             policy: components["schemas"]["AssessmentPolicy"];
@@ -1613,7 +1613,7 @@ export interface components {
              * Published
              * @default true
              */
-            published: boolean;
+            published?: boolean;
             /** Title */
             title: string;
         };
@@ -1633,20 +1633,20 @@ export interface components {
              */
             draws?: components["schemas"]["Draw"][];
             /** @default after_submit */
-            feedback_policy: components["schemas"]["FeedbackPolicy"];
+            feedback_policy?: components["schemas"]["FeedbackPolicy"];
             /**
              * Max Attempts
              * @description None: unlimited
              */
             max_attempts?: number | null;
             /** @default assessment */
-            mode: components["schemas"]["AssessmentMode"];
+            mode?: components["schemas"]["AssessmentMode"];
             /**
              * Pass Mark
              * @description share of the points needed to pass
              * @default 0.5
              */
-            pass_mark: number;
+            pass_mark?: number;
             /**
              * Questions
              * @description a fixed list, in order
@@ -1656,12 +1656,12 @@ export interface components {
              * Shuffle Options
              * @default true
              */
-            shuffle_options: boolean;
+            shuffle_options?: boolean;
             /**
              * Shuffle Questions
              * @default false
              */
-            shuffle_questions: boolean;
+            shuffle_questions?: boolean;
             /** Time Limit Minutes */
             time_limit_minutes?: number | null;
         };
@@ -1693,7 +1693,7 @@ export interface components {
              * @description the organisation's, for showing the window
              * @default UTC
              */
-            time_zone: string;
+            time_zone?: string;
             /** Title */
             title: string;
         };
@@ -1819,7 +1819,7 @@ export interface components {
              * Correct
              * @default false
              */
-            correct: boolean;
+            correct?: boolean;
             /** Feedback */
             feedback?: string | null;
             /** Id */
@@ -1838,19 +1838,19 @@ export interface components {
              * Language
              * @default en
              */
-            language: string;
+            language?: string;
             /**
              * Self Enrol
              * @default true
              */
-            self_enrol: boolean;
+            self_enrol?: boolean;
             /** Slug */
             slug: string;
             /**
              * Summary
              * @default
              */
-            summary: string;
+            summary?: string;
             /** Title */
             title: string;
         };
@@ -1862,14 +1862,14 @@ export interface components {
              * Language
              * @default en
              */
-            language: string;
+            language?: string;
             /** Modules */
             modules?: components["schemas"]["ModuleDoc"][];
             /**
              * Published
              * @default true
              */
-            published: boolean;
+            published?: boolean;
             /** Questions */
             questions?: components["schemas"]["QuestionDoc"][];
             /** Skills */
@@ -1880,7 +1880,7 @@ export interface components {
              * Summary
              * @default
              */
-            summary: string;
+            summary?: string;
             /** Title */
             title: string;
         };
@@ -1895,13 +1895,13 @@ export interface components {
              * @default starguide.course
              * @constant
              */
-            format: "starguide.course";
+            format?: "starguide.course";
             /**
              * Version
              * @default 1
              * @constant
              */
-            version: 1;
+            version?: 1;
         };
         /** CourseImportResult */
         CourseImportResult: {
@@ -1940,7 +1940,7 @@ export interface components {
              * Enrolled
              * @default false
              */
-            enrolled: boolean;
+            enrolled?: boolean;
             /**
              * Id
              * Format: uuid
@@ -2009,12 +2009,12 @@ export interface components {
              * Difficulty Max
              * @default 5
              */
-            difficulty_max: number;
+            difficulty_max?: number;
             /**
              * Difficulty Min
              * @default 1
              */
-            difficulty_min: number;
+            difficulty_min?: number;
             /**
              * Skills
              * @description empty: any skill
@@ -2077,7 +2077,7 @@ export interface components {
              * Text
              * @default
              */
-            text: string;
+            text?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -2094,25 +2094,25 @@ export interface components {
              * @description 1 (easiest) to 5
              * @default 2
              */
-            difficulty: number;
+            difficulty?: number;
             /**
              * Explanation
              * @description Shown after answering (general feedback)
              * @default
              */
-            explanation: string;
+            explanation?: string;
             /** Hints */
             hints?: string[];
             /**
              * Max Length
              * @default 5000
              */
-            max_length: number;
+            max_length?: number;
             /**
              * Rubric
              * @default
              */
-            rubric: string;
+            rubric?: string;
             /** Skills */
             skills?: string[];
             /**
@@ -2125,7 +2125,7 @@ export interface components {
              * @default markdown
              * @enum {string}
              */
-            text_format: "markdown" | "html" | "plain";
+            text_format?: "markdown" | "html" | "plain";
             /** Title */
             title?: string | null;
             /**
@@ -2176,9 +2176,9 @@ export interface components {
              * Expires In Days
              * @default 7
              */
-            expires_in_days: number;
+            expires_in_days?: number;
             /** @default learner */
-            role: components["schemas"]["Role"];
+            role?: components["schemas"]["Role"];
         };
         /** InvitationPreview */
         InvitationPreview: {
@@ -2235,7 +2235,7 @@ export interface components {
              * @description Markdown
              * @default
              */
-            body: string;
+            body?: string;
             /** Estimated Minutes */
             estimated_minutes?: number | null;
             /** Position */
@@ -2244,7 +2244,7 @@ export interface components {
              * Published
              * @default true
              */
-            published: boolean;
+            published?: boolean;
             /** Skills */
             skills?: string[];
             /** Slug */
@@ -2259,14 +2259,14 @@ export interface components {
              * @description Markdown
              * @default
              */
-            body: string;
+            body?: string;
             /** Estimated Minutes */
             estimated_minutes?: number | null;
             /**
              * Published
              * @default true
              */
-            published: boolean;
+            published?: boolean;
             /** Skills */
             skills?: string[];
             /** Slug */
@@ -2417,7 +2417,7 @@ export interface components {
              * @description 1 (easiest) to 5
              * @default 2
              */
-            difficulty: number;
+            difficulty?: number;
             /** Distractors */
             distractors?: string[];
             /**
@@ -2425,7 +2425,7 @@ export interface components {
              * @description Shown after answering (general feedback)
              * @default
              */
-            explanation: string;
+            explanation?: string;
             /** Hints */
             hints?: string[];
             /** Pairs */
@@ -2435,7 +2435,7 @@ export interface components {
              * @default per_pair
              * @enum {string}
              */
-            scoring: "per_pair" | "all_or_nothing";
+            scoring?: "per_pair" | "all_or_nothing";
             /** Skills */
             skills?: string[];
             /**
@@ -2448,7 +2448,7 @@ export interface components {
              * @default markdown
              * @enum {string}
              */
-            text_format: "markdown" | "html" | "plain";
+            text_format?: "markdown" | "html" | "plain";
             /** Title */
             title?: string | null;
             /**
@@ -2542,7 +2542,7 @@ export interface components {
              * Summary
              * @default
              */
-            summary: string;
+            summary?: string;
             /** Title */
             title: string;
         };
@@ -2554,7 +2554,7 @@ export interface components {
              * Summary
              * @default
              */
-            summary: string;
+            summary?: string;
             /** Title */
             title: string;
         };
@@ -2608,22 +2608,22 @@ export interface components {
              * @description 1 (easiest) to 5
              * @default 2
              */
-            difficulty: number;
+            difficulty?: number;
             /**
              * Explanation
              * @description Shown after answering (general feedback)
              * @default
              */
-            explanation: string;
+            explanation?: string;
             /** Hints */
             hints?: string[];
             /** @default right_minus_wrong */
-            scoring: components["schemas"]["MultipleChoiceScoring"];
+            scoring?: components["schemas"]["MultipleChoiceScoring"];
             /**
              * Shuffle
              * @default true
              */
-            shuffle: boolean;
+            shuffle?: boolean;
             /** Skills */
             skills?: string[];
             /**
@@ -2636,7 +2636,7 @@ export interface components {
              * @default markdown
              * @enum {string}
              */
-            text_format: "markdown" | "html" | "plain";
+            text_format?: "markdown" | "html" | "plain";
             /** Title */
             title?: string | null;
             /**
@@ -2662,7 +2662,7 @@ export interface components {
              * @description As typed, e.g. `3,14 km` or `1.5e8`
              * @default
              */
-            value: string;
+            value?: string;
         };
         /**
          * NumericAnswerSpec
@@ -2673,7 +2673,7 @@ export interface components {
              * Credit
              * @default 1
              */
-            credit: number;
+            credit?: number;
             /** Feedback */
             feedback?: string | null;
             /** Maximum */
@@ -2684,13 +2684,13 @@ export interface components {
              * Tolerance
              * @default 0
              */
-            tolerance: number;
+            tolerance?: number;
             /**
              * Tolerance Mode
              * @default absolute
              * @enum {string}
              */
-            tolerance_mode: "absolute" | "relative";
+            tolerance_mode?: "absolute" | "relative";
             /** Value */
             value?: number | null;
         };
@@ -2708,13 +2708,13 @@ export interface components {
              * @description 1 (easiest) to 5
              * @default 2
              */
-            difficulty: number;
+            difficulty?: number;
             /**
              * Explanation
              * @description Shown after answering (general feedback)
              * @default
              */
-            explanation: string;
+            explanation?: string;
             /** Hints */
             hints?: string[];
             /** Skills */
@@ -2729,7 +2729,7 @@ export interface components {
              * @default markdown
              * @enum {string}
              */
-            text_format: "markdown" | "html" | "plain";
+            text_format?: "markdown" | "html" | "plain";
             /** Title */
             title?: string | null;
             /**
@@ -2742,7 +2742,7 @@ export interface components {
              * @default none
              * @enum {string}
              */
-            unit_mode: "none" | "optional" | "required";
+            unit_mode?: "none" | "optional" | "required";
             /** Units */
             units?: components["schemas"]["Unit"][];
         };
@@ -2773,13 +2773,13 @@ export interface components {
              * @description 1 (easiest) to 5
              * @default 2
              */
-            difficulty: number;
+            difficulty?: number;
             /**
              * Explanation
              * @description Shown after answering (general feedback)
              * @default
              */
-            explanation: string;
+            explanation?: string;
             /** Hints */
             hints?: string[];
             /** Items */
@@ -2789,7 +2789,7 @@ export interface components {
              * @default longest_subsequence
              * @enum {string}
              */
-            scoring: "all_or_nothing" | "longest_subsequence" | "pairwise";
+            scoring?: "all_or_nothing" | "longest_subsequence" | "pairwise";
             /** Skills */
             skills?: string[];
             /**
@@ -2802,7 +2802,7 @@ export interface components {
              * @default markdown
              * @enum {string}
              */
-            text_format: "markdown" | "html" | "plain";
+            text_format?: "markdown" | "html" | "plain";
             /** Title */
             title?: string | null;
             /**
@@ -2821,7 +2821,7 @@ export interface components {
              * Time Zone
              * @default UTC
              */
-            time_zone: string;
+            time_zone?: string;
         };
         /** OrgRead */
         OrgRead: {
@@ -3008,17 +3008,17 @@ export interface components {
              * Errors
              * @default null
              */
-            errors: components["schemas"]["FieldError"][] | null;
+            errors?: components["schemas"]["FieldError"][] | null;
             /**
              * Instance
              * @default null
              */
-            instance: string | null;
+            instance?: string | null;
             /**
              * Request Id
              * @default null
              */
-            request_id: string | null;
+            request_id?: string | null;
             /** Status */
             status: number;
             /** Title */
@@ -3160,7 +3160,7 @@ export interface components {
              * Hints Available
              * @default 0
              */
-            hints_available: number;
+            hints_available?: number;
             /**
              * Options
              * @description choices or items: {id, text}
@@ -3284,7 +3284,7 @@ export interface components {
              * Text
              * @default
              */
-            text: string;
+            text?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -3302,19 +3302,19 @@ export interface components {
              * Case Sensitive
              * @default false
              */
-            case_sensitive: boolean;
+            case_sensitive?: boolean;
             /**
              * Difficulty
              * @description 1 (easiest) to 5
              * @default 2
              */
-            difficulty: number;
+            difficulty?: number;
             /**
              * Explanation
              * @description Shown after answering (general feedback)
              * @default
              */
-            explanation: string;
+            explanation?: string;
             /** Hints */
             hints?: string[];
             /** Skills */
@@ -3329,7 +3329,7 @@ export interface components {
              * @default markdown
              * @enum {string}
              */
-            text_format: "markdown" | "html" | "plain";
+            text_format?: "markdown" | "html" | "plain";
             /** Title */
             title?: string | null;
             /**
@@ -3341,7 +3341,7 @@ export interface components {
              * Wildcards
              * @default false
              */
-            wildcards: boolean;
+            wildcards?: boolean;
         };
         /** SignupIn */
         SignupIn: {
@@ -3379,20 +3379,20 @@ export interface components {
              * @description 1 (easiest) to 5
              * @default 2
              */
-            difficulty: number;
+            difficulty?: number;
             /**
              * Explanation
              * @description Shown after answering (general feedback)
              * @default
              */
-            explanation: string;
+            explanation?: string;
             /** Hints */
             hints?: string[];
             /**
              * Shuffle
              * @default true
              */
-            shuffle: boolean;
+            shuffle?: boolean;
             /** Skills */
             skills?: string[];
             /**
@@ -3405,7 +3405,7 @@ export interface components {
              * @default markdown
              * @enum {string}
              */
-            text_format: "markdown" | "html" | "plain";
+            text_format?: "markdown" | "html" | "plain";
             /** Title */
             title?: string | null;
             /**
@@ -3420,7 +3420,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Name */
             name: string;
             /** Slug */
@@ -3432,7 +3432,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Name */
             name: string;
             /** Slug */
@@ -3464,7 +3464,7 @@ export interface components {
              * Credit
              * @default 1
              */
-            credit: number;
+            credit?: number;
             /** Feedback */
             feedback?: string | null;
             /** Text */
@@ -3491,7 +3491,7 @@ export interface components {
              * @default bearer
              * @constant
              */
-            token_type: "bearer";
+            token_type?: "bearer";
         };
         /** TrueFalseAnswer */
         TrueFalseAnswer: {
@@ -3512,13 +3512,13 @@ export interface components {
              * @description 1 (easiest) to 5
              * @default 2
              */
-            difficulty: number;
+            difficulty?: number;
             /**
              * Explanation
              * @description Shown after answering (general feedback)
              * @default
              */
-            explanation: string;
+            explanation?: string;
             /** Feedback False */
             feedback_false?: string | null;
             /** Feedback True */
@@ -3537,7 +3537,7 @@ export interface components {
              * @default markdown
              * @enum {string}
              */
-            text_format: "markdown" | "html" | "plain";
+            text_format?: "markdown" | "html" | "plain";
             /** Title */
             title?: string | null;
             /**
@@ -3552,17 +3552,17 @@ export interface components {
              * Alias
              * @default mentor-default
              */
-            alias: string;
+            alias?: string;
             /**
              * Max Tokens
              * @default 64
              */
-            max_tokens: number;
+            max_tokens?: number;
             /**
              * Prompt
              * @default Say hello in five words.
              */
-            prompt: string;
+            prompt?: string;
         };
         /**
          * Unit
@@ -3573,7 +3573,7 @@ export interface components {
              * Factor
              * @default 1
              */
-            factor: number;
+            factor?: number;
             /** Name */
             name: string;
         };
