@@ -7,6 +7,8 @@ const validation = {
   title: 'Invalid input',
   status: 422,
   detail: 'Invalid input: body.email: value is not a valid email address',
+  instance: '/api/v1/auth/signup',
+  request_id: 'req-1',
   errors: [
     { loc: 'body.email', message: 'value is not a valid email address', kind: 'value_error' },
     { loc: 'body.password', message: 'Use at least 10 characters.', kind: 'password_policy' },

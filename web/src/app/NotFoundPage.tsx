@@ -6,6 +6,7 @@ export default function NotFoundPage() {
   return (
     <div className="px-4 py-16">
       <ErrorState
+        page
         title="Page not found"
         message="The address may be mistyped, or the page has moved."
         action={

@@ -37,6 +37,7 @@ export function GuestOnly({ children }: { children?: ReactNode }) {
 export function Forbidden() {
   return (
     <ErrorState
+      page
       title="You don't have access to this page"
       message="It is for other roles in this organisation. Ask an organisation admin if you think you need it."
       action={
