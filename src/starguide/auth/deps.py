@@ -139,7 +139,7 @@ async def get_principal(runtime: RuntimeDep, session: SessionDep, credentials: B
 UserDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_member(principal: UserDep, runtime: RuntimeDep) -> Principal:
+async def require_member(principal: UserDep, runtime: RuntimeDep) -> Principal:
     if principal.organisation_id is None:
         raise NotAMember("Choose an organisation first (POST /api/v1/auth/switch-organisation).")
     if principal.role is None:
@@ -152,7 +152,7 @@ def require_member(principal: UserDep, runtime: RuntimeDep) -> Principal:
 MemberDep = Annotated[Principal, Depends(require_member)]
 
 
-def require_mentor(principal: MemberDep) -> Principal:
+async def require_mentor(principal: MemberDep) -> Principal:
     if not principal.is_mentor:
         raise Forbidden("Only mentors and organisation admins may do this.")
     return principal
@@ -161,7 +161,7 @@ def require_mentor(principal: MemberDep) -> Principal:
 MentorDep = Annotated[Principal, Depends(require_mentor)]
 
 
-def require_org_admin(principal: MemberDep) -> Principal:
+async def require_org_admin(principal: MemberDep) -> Principal:
     if principal.role is not Role.ORG_ADMIN:
         raise Forbidden("Only organisation admins may do this.")
     return principal
@@ -170,7 +170,7 @@ def require_org_admin(principal: MemberDep) -> Principal:
 OrgAdminDep = Annotated[Principal, Depends(require_org_admin)]
 
 
-def require_platform_admin(principal: UserDep) -> Principal:
+async def require_platform_admin(principal: UserDep) -> Principal:
     if not principal.is_platform_admin:
         raise Forbidden("Only platform admins may do this.")
     return principal

@@ -13,8 +13,11 @@ from starguide.runtime import Runtime
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` dependency in a
+# worker thread, a hand-off that costs more than the work of most of them.
 
-def get_runtime(request: Request) -> Runtime:
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -22,7 +25,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
