@@ -13,7 +13,7 @@ import contextlib
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -128,27 +128,47 @@ class Dispatcher:
                     ).all()
                 if not rows:
                     return completed
-                progressed = False
-                for row in rows:
-                    if await self._deliver(row):
-                        completed += 1
-                        progressed = True
-                if not progressed or len(rows) < self.batch:
+                completed_now = await self._deliver_batch(rows)
+                completed += completed_now
+                if not completed_now or len(rows) < self.batch:
                     return completed
 
-    async def _deliver(self, row: OutboxEvent) -> bool:
-        event = parse_event(row.event_type, row.payload)
+    async def _deliver_batch(self, rows: Sequence[OutboxEvent]) -> int:
+        """One query for what was already delivered, one transaction per pending delivery (the last
+        one also completes its event), and one UPDATE completing every event with nothing left to do."""
         async with self.db.session(write=False) as session:
-            done = set(
-                (
-                    await session.scalars(
-                        select(EventDelivery.subscriber).where(EventDelivery.event_id == row.id)
+            delivered = (
+                await session.execute(
+                    select(EventDelivery.event_id, EventDelivery.subscriber).where(
+                        EventDelivery.event_id.in_([row.id for row in rows])
                     )
-                ).all()
-            )
-        for sub in self._subscribers.get(row.event_type, []):
-            if sub.name in done:
-                continue
+                )
+            ).all()
+        done: dict[uuid.UUID, set[str]] = defaultdict(set)
+        for event_id, subscriber in delivered:
+            done[event_id].add(subscriber)
+        nothing_left: list[uuid.UUID] = []
+        completed = 0
+        for row in rows:
+            pending = [s for s in self._subscribers.get(row.event_type, []) if s.name not in done[row.id]]
+            if not pending:
+                nothing_left.append(row.id)
+            elif await self._deliver(row, pending):
+                completed += 1
+        if nothing_left:
+            async with self.db.session() as session:
+                await session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id.in_(nothing_left))
+                    .values(completed_at=self.clock())
+                )
+            completed += len(nothing_left)
+        return completed
+
+    async def _deliver(self, row: OutboxEvent, pending: list[Subscriber]) -> bool:
+        """Deliver to each pending subscriber; True when the event was completed here."""
+        event = parse_event(row.event_type, row.payload)
+        for index, sub in enumerate(pending):
             try:
                 async with self.db.session() as session:
                     session.add(
@@ -156,17 +176,20 @@ class Dispatcher:
                     )
                     await session.flush()  # claims the delivery before doing the work
                     await sub.handler(session, event)
+                    if index == len(pending) - 1:
+                        await session.execute(
+                            update(OutboxEvent)
+                            .where(OutboxEvent.id == row.id)
+                            .values(completed_at=self.clock())
+                        )
+                        return True
             except IntegrityError:
-                continue  # another worker delivered it first
+                continue  # another worker delivered it first; the next drain completes the event
             except Exception as exc:
                 logger.exception("subscriber failed", extra={"subscriber": sub.name, "event_id": str(row.id)})
                 await self._record_failure(row, sub.name, exc)
                 return False
-        async with self.db.session() as session:
-            await session.execute(
-                update(OutboxEvent).where(OutboxEvent.id == row.id).values(completed_at=self.clock())
-            )
-        return True
+        return False
 
     async def _record_failure(self, row: OutboxEvent, subscriber: str, exc: Exception) -> None:
         attempts = row.attempts + 1
