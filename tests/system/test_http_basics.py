@@ -41,6 +41,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert body["title"]
     assert body["detail"]
     assert body["request_id"] == response.headers["x-request-id"]
+    assert body["instance"] == response.request.url.path
     return body
 
 

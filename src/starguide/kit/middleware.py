@@ -61,13 +61,19 @@ def _accepted_media_type(content_type: bytes | None) -> bool:
 
 async def send_problem(
     send: Send,
+    scope: Scope,
     status: int,
     detail: str,
-    request_id: str | None,
     headers: list[tuple[bytes, bytes]] | None = None,
     **kw: Any,
 ) -> None:
-    body = json.dumps(problem_body(status, detail, request_id=request_id, **kw)).encode()
+    """A problem answered from middleware, shaped like the ones the exception handlers send."""
+    body = json.dumps(
+        problem_body(
+            status, detail, request_id=scope.get("state", {}).get("request_id"), instance=scope["path"], **kw
+        ),
+        separators=(",", ":"),
+    ).encode()
     await send(
         {
             "type": "http.response.start",
@@ -123,21 +129,21 @@ class ServiceMiddleware:
         try:
             rejection = self._reject(scope, wanted)
             if rejection:
-                await send_problem(send_wrapper, *rejection, request_id=request_id)
+                await send_problem(send_wrapper, scope, *rejection)
             else:
                 await self.app(scope, self._limited_receive(receive), send_wrapper)
         except HTTPException as exc:  # raised by _limited_receive outside FastAPI's handlers
             if not started_response:
-                await send_problem(send_wrapper, exc.status_code, str(exc.detail), request_id)
+                await send_problem(send_wrapper, scope, exc.status_code, str(exc.detail))
         except Exception:
             error_logger.exception("unhandled error", extra={"path": scope.get("path")})
             if not started_response:
                 await send_problem(
                     send_wrapper,
+                    scope,
                     500,
                     "Something went wrong on our side. It has been logged; "
                     "quote the request id when reporting it.",
-                    request_id,
                     slug="internal-error",
                 )
         finally:

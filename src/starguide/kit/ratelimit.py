@@ -191,9 +191,9 @@ class RateLimitMiddleware:
             if wait is not None:
                 await send_problem(
                     send,
+                    scope,
                     429,
                     f"Too many requests from this address; try again in {wait} seconds.",
-                    scope.get("state", {}).get("request_id"),
                     headers=[(b"retry-after", str(wait).encode())],
                     slug="rate-limited",
                     title="Too many requests",
