@@ -5,7 +5,7 @@ import { Button } from '@/components/Button'
 import { cx } from '@/components/cx'
 import { PageSpinner } from '@/components/Spinner'
 import { OrgSwitcher } from '@/features/orgs/OrgSwitcher'
-import { ADMIN_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
+import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
 import type { Role } from '@/lib/auth/me'
 import { ThemeToggle } from './ThemeToggle'
 
@@ -18,8 +18,10 @@ interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'Home', roles: null },
+  { to: '/mentor', label: 'Mentor', roles: ALL_ROLES },
   { to: '/admin/members', label: 'Members', roles: MENTOR_ROLES },
   { to: '/admin/invitations', label: 'Invitations', roles: ADMIN_ROLES },
+  { to: '/admin/ai', label: 'AI settings', roles: ADMIN_ROLES },
   { to: '/orgs', label: 'Organisations', roles: null },
   { to: '/settings', label: 'Profile', roles: null },
   { to: '/settings/security', label: 'Security', roles: null },

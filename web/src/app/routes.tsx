@@ -2,7 +2,7 @@
 import { lazy, Suspense } from 'react'
 import { createBrowserRouter, type RouteObject } from 'react-router'
 import { PageSpinner } from '@/components/Spinner'
-import { ADMIN_ROLES, MENTOR_ROLES } from '@/lib/auth/context'
+import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES } from '@/lib/auth/context'
 import { GuestOnly, RequireAuth, RequireRole } from '@/lib/auth/guards'
 import { AppShell } from './AppShell'
 
@@ -20,6 +20,9 @@ const CreateOrgPage = lazy(() => import('@/features/orgs/CreateOrgPage'))
 const MembersPage = lazy(() => import('@/features/orgs/MembersPage'))
 const InvitationsPage = lazy(() => import('@/features/orgs/InvitationsPage'))
 const NotFoundPage = lazy(() => import('./NotFoundPage'))
+// The mentor and AI settings (their Markdown and highlighting libraries load with these chunks only).
+const MentorPage = lazy(() => import('@/features/mentor/MentorPage'))
+const AIAdminPage = lazy(() => import('@/features/ai-admin/AIAdminPage'))
 
 function Lazy({ children }: { children: React.ReactNode }) {
   return <Suspense fallback={<PageSpinner />}>{children}</Suspense>
@@ -57,6 +60,10 @@ export const routes: RouteObject[] = [
             path: 'admin/invitations',
             element: <RequireRole roles={ADMIN_ROLES}><InvitationsPage /></RequireRole>,
           },
+          // Mentor (every member) and AI settings (organisation admins).
+          { path: 'mentor', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
+          { path: 'mentor/:conversationId', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
+          { path: 'admin/ai/:section?', element: <RequireRole roles={ADMIN_ROLES}><AIAdminPage /></RequireRole> },
         ],
       },
     ],
