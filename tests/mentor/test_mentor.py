@@ -49,7 +49,8 @@ async def test_offline_mentor_answers_from_the_lessons_and_cites_them(harness: A
     text = "".join(d["text"] for kind, d in got if kind == "delta")
     assert "No AI model is configured" in text
     assert "Sirius is the brightest star" in text
-    assert "[1] Brightness of stars" in text
+    cited = f"- [1] [Brightness of stars](/courses/{made['course']['id']}/lessons/"  # a Markdown link
+    assert cited in text
     assert text.rstrip().endswith("?")  # a guiding question, not just an answer
     kind, done = got[-1]
     assert kind == "done"

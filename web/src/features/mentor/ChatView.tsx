@@ -88,7 +88,6 @@ export function ChatView({ conversationId }: { conversationId: string }) {
   useEffect(() => {
     if (detail) setMode(detail.mode)
     // Only when another conversation loads: the learner's own choice must not be overwritten.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [detail?.id])
 
   useEffect(() => {
@@ -111,7 +110,6 @@ export function ChatView({ conversationId }: { conversationId: string }) {
       navigate('.', { replace: true, state: null })
       void ask(pending)
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [detail])
 
   function onSubmit(event: FormEvent) {
@@ -149,7 +147,9 @@ export function ChatView({ conversationId }: { conversationId: string }) {
         </h2>
         {detail?.notice && (
           <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">
-            <span aria-hidden="true">🔒 </span>
+            <svg aria-hidden="true" viewBox="0 0 20 20" className="mr-1 inline size-4 align-[-2px]" fill="currentColor">
+              <path d="M10 2a4 4 0 0 0-4 4v2H5a1 1 0 0 0-1 1v8a1 1 0 0 0 1 1h10a1 1 0 0 0 1-1V9a1 1 0 0 0-1-1h-1V6a4 4 0 0 0-4-4Zm-2 6V6a2 2 0 1 1 4 0v2H8Z" />
+            </svg>
             {detail.notice}
           </p>
         )}

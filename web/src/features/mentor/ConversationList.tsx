@@ -129,38 +129,46 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
         <p className="text-sm text-slate-700 dark:text-slate-300">{q ? 'No conversation matches.' : 'No conversations yet.'}</p>
       ) : (
         <ul aria-label="Conversations" className="space-y-1">
-          {items.map((conversation) => (
-            <li key={conversation.id} className="group flex items-center gap-1">
-              <NavLink
-                to={`/mentor/${conversation.id}`}
-                className={cx(
-                  'min-w-0 flex-1 truncate rounded-lg px-3 py-2 text-sm',
-                  conversation.id === activeId
-                    ? 'bg-brand-100 font-semibold text-brand-800 dark:bg-slate-800 dark:text-brand-300'
-                    : 'hover:bg-slate-200 dark:hover:bg-slate-800',
+          {items.map((conversation) => {
+            const active = conversation.id === activeId
+            return (
+              <li key={conversation.id}>
+                <NavLink
+                  to={`/mentor/${conversation.id}`}
+                  title={conversation.title}
+                  className={cx(
+                    'block truncate rounded-lg px-3 py-2 text-sm',
+                    active
+                      ? 'bg-brand-100 font-semibold text-brand-800 dark:bg-slate-800 dark:text-brand-300'
+                      : 'hover:bg-slate-200 dark:hover:bg-slate-800',
+                  )}
+                  aria-current={active ? 'page' : undefined}
+                >
+                  {conversation.title}
+                </NavLink>
+                {active && (
+                  <div className="flex gap-1 px-2 pb-1 pt-0.5">
+                    <button
+                      type="button"
+                      className="rounded px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
+                      aria-label={`Rename “${conversation.title}”`}
+                      onClick={() => setRenaming(conversation)}
+                    >
+                      Rename
+                    </button>
+                    <button
+                      type="button"
+                      className="rounded px-2 py-1 text-xs font-medium text-red-700 hover:bg-red-50 dark:text-red-400 dark:hover:bg-red-950"
+                      aria-label={`Delete “${conversation.title}”`}
+                      onClick={() => setDeleting(conversation)}
+                    >
+                      Delete
+                    </button>
+                  </div>
                 )}
-                aria-current={conversation.id === activeId ? 'page' : undefined}
-              >
-                {conversation.title}
-              </NavLink>
-              <button
-                type="button"
-                className="rounded px-2 py-1 text-xs text-slate-700 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
-                aria-label={`Rename “${conversation.title}”`}
-                onClick={() => setRenaming(conversation)}
-              >
-                Rename
-              </button>
-              <button
-                type="button"
-                className="rounded px-2 py-1 text-xs text-red-700 hover:bg-red-50 dark:text-red-400 dark:hover:bg-red-950"
-                aria-label={`Delete “${conversation.title}”`}
-                onClick={() => setDeleting(conversation)}
-              >
-                Delete
-              </button>
-            </li>
-          ))}
+              </li>
+            )
+          })}
         </ul>
       )}
       {renaming && <RenameDialog conversation={renaming} onClose={() => setRenaming(null)} />}

@@ -73,6 +73,9 @@ export async function* readEvents(body: ReadableStream<Uint8Array>, signal?: Abo
   const reader = body.getReader()
   const decoder = new TextDecoder()
   const parser = createSSEParser()
+  // Stopping ends a read that is waiting for the next chunk, not only the one after it.
+  const onAbort = () => void reader.cancel().catch(() => undefined)
+  signal?.addEventListener('abort', onAbort, { once: true })
   try {
     for (;;) {
       if (signal?.aborted) return
@@ -83,6 +86,7 @@ export async function* readEvents(body: ReadableStream<Uint8Array>, signal?: Abo
     yield* parser.feed(decoder.decode())
     parser.end()
   } finally {
+    signal?.removeEventListener('abort', onAbort)
     // Leaving early (stopped, or an error) closes the connection, so the server stops too.
     await reader.cancel().catch(() => undefined)
   }
