@@ -116,7 +116,7 @@ step('asks about a lesson topic and sees the answer stream in, with a citation o
   await page.waitForURL(/\/mentor\/[0-9a-f-]{36}$/)
   const reply = page.getByTestId('mentor-reply').last()
   await reply.getByText('No AI model is configured', { exact: false }).waitFor()
-  const citation = reply.getByRole('link', { name: LESSON })
+  const citation = reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON })
   await citation.waitFor()
   // The reply came as server-sent events over fetch, with the in-memory bearer token.
   assert.ok(replyStream, 'no reply stream was seen')
@@ -125,8 +125,10 @@ step('asks about a lesson topic and sees the answer stream in, with a citation o
   assert.match(replyStream.authorization, /^Bearer /)
   assert.ok((replyStream.body.match(/^event: delta$/gm) ?? []).length > 1, 'the answer came in one piece, not streamed')
   assert.match(replyStream.body, /^event: done$/m)
-  // Written by the mentor as Markdown, rendered as HTML, with a guiding question at the end.
+  // Written by the mentor as Markdown, rendered as HTML (its own list of sources links the lessons too).
   assert.equal(await page.getByRole('button', { name: 'Stop' }).count(), 0)
+  assert.equal(await reply.locator('.mentor-prose blockquote').count() > 0, true)
+  assert.equal(await reply.locator('.mentor-prose li a').first().getAttribute('href'), await citation.getAttribute('href'))
   assert.ok((await reply.innerText()).includes('?'))
   // Who can read the conversation is said plainly; the conversation is listed under the question.
   await page.getByText("Your organisation's admins can read mentor conversations.").waitFor()
@@ -136,9 +138,9 @@ step('asks about a lesson topic and sees the answer stream in, with a citation o
 
 step('the citation opens the lesson', async (t) => {
   const reply = page.getByTestId('mentor-reply').last()
-  const href = await reply.getByRole('link', { name: LESSON }).getAttribute('href')
+  const href = await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).getAttribute('href')
   assert.match(href, /^\/courses\/[0-9a-f-]{36}\/lessons\/[0-9a-f-]{36}$/)
-  await reply.getByRole('link', { name: LESSON }).click()
+  await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).click()
   await page.waitForURL((url) => url.pathname === href)
   const heading = page.getByRole('heading', { name: LESSON })
   if (await heading.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
@@ -153,7 +155,7 @@ step('the citation opens the lesson', async (t) => {
 step('the answer is kept: after a reload it is there with its citation; the conversation can be renamed and found', async () => {
   await page.reload()
   const reply = page.getByTestId('mentor-reply').last()
-  await reply.getByRole('link', { name: LESSON }).waitFor()
+  await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).waitFor()
   await page.getByRole('button', { name: /^Rename/ }).first().click()
   const dialog = page.getByRole('dialog', { name: 'Rename conversation' })
   await dialog.getByLabel('Name').fill('Star magnitudes')

@@ -21,7 +21,7 @@ export function Citations({ citations }: { citations: Citation[] }) {
   return (
     <div className="mt-3 border-t border-slate-200 pt-2 text-sm dark:border-slate-700">
       <p className="font-semibold text-slate-700 dark:text-slate-300">From your lessons</p>
-      <ol className="mt-1 space-y-1">
+      <ol aria-label="Lessons cited" className="mt-1 space-y-1">
         {citations.map((citation) => {
           const href = citationHref(citation)
           return (
