@@ -107,7 +107,7 @@ function Breakdown() {
         <>
           <Table caption={`AI usage by ${by}`} columns={columns} rows={breakdown.data.groups} rowKey={(g) => g.key ?? '(none)'} />
           <p className="mt-2 text-sm text-slate-700 dark:text-slate-300">
-            {breakdown.data.total_calls.toLocaleString()} calls, {usd(breakdown.data.total_cost_usd)} in total.
+            {breakdown.data.total_calls.toLocaleString()} {breakdown.data.total_calls === 1 ? 'call' : 'calls'}, {usd(breakdown.data.total_cost_usd)} in total.
           </p>
         </>
       )}
