@@ -8,6 +8,7 @@ import { SkeletonRows } from '@/components/Spinner'
 import { useToast } from '@/components/Toast'
 import { errorMessage } from '@/api/problem'
 import { type Alias, type Deployment, useAliases, useProviders, useResetAlias, useSetAlias } from './api'
+import { TryAlias } from './TryAlias'
 
 const STRATEGIES: Record<string, string> = {
   priority: 'in the order listed',
@@ -104,6 +105,7 @@ function AliasEditor({ alias, deployments }: { alias: Alias; deployments: Deploy
             </Button>
           </div>
         </div>
+        <TryAlias alias={alias.alias} />
       </div>
     </Card>
   )

@@ -114,6 +114,28 @@ describe('AI settings', () => {
     expect(fake.calls('PUT /api/v1/ai/aliases/mentor-default')[0]!.body).toEqual({ deployments: ['offline', 'gpt'] })
   })
 
+  it('tries an alias: the answer streams in, then which deployment answered and what it cost', async () => {
+    const user = userEvent.setup()
+    const body = [
+      'event: delta\ndata: {"text":"Hello from "}\n\n',
+      'event: delta\ndata: {"text":"the offline mentor"}\n\n',
+      'event: done\ndata: {"deployment":"offline","finish_reason":"stop","input_tokens":12,"output_tokens":5,"estimated":true,"cost_usd":0}\n\n',
+    ].join('')
+    const fake = fakeApi({
+      ...admin,
+      'GET /api/v1/ai/providers': () => json(deployments),
+      'GET /api/v1/ai/aliases': () => json([{ alias: 'mentor-default', strategy: 'priority', deployments: ['offline'], customised: true }]),
+      'POST /api/v1/ai/try': () => new Response(body, { headers: { 'Content-Type': 'text/event-stream' } }),
+    })
+    open('aliases')
+    await user.type(await screen.findByLabelText('Try mentor-default'), 'Hi')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    expect(await screen.findByText('Hello from the offline mentor')).toBeInTheDocument()
+    expect(screen.getByText('answered by offline · 12 tokens in, 5 out (estimated) · cost $0.00')).toBeInTheDocument()
+    expect(fake.calls('POST /api/v1/ai/try')[0]!.body).toEqual({ alias: 'mentor-default', prompt: 'Hi', max_tokens: 64 })
+    expect(fake.calls('POST /api/v1/ai/try')[0]!.headers.get('Authorization')).toBe('Bearer access-1')
+  })
+
   it('shows the month against the budget and totals by user', async () => {
     const user = userEvent.setup()
     const fake = fakeApi({

@@ -3,7 +3,7 @@ import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient }
 import { api, type BodyOf, type GetResult } from '@/api/client'
 import { ApiError, type Problem, unwrap } from '@/api/problem'
 import { authFetch } from '@/lib/auth/session'
-import { readEvents } from './sse'
+import { readEvents } from '@/lib/sse'
 
 export type ConversationPage = GetResult<'/api/v1/mentor/conversations'>
 export type Conversation = ConversationPage['items'][number]
