@@ -168,6 +168,17 @@ step('the answer is kept: after a reload it is there with its citation; the conv
   await shot(page, 'mentor', 'renamed')
 })
 
+step('on a 360 px phone the chat fits the screen', async () => {
+  await page.setViewportSize({ width: 360, height: 740 })
+  await page.reload()
+  await page.getByTestId('mentor-reply').last().getByRole('list', { name: 'Lessons cited' }).waitFor()
+  const width = await page.evaluate(() => document.documentElement.scrollWidth)
+  assert.ok(width <= 360, `the page is ${width} px wide`)
+  await page.getByLabel('Your question').waitFor()
+  await shot(page, 'mentor', 'phone')
+  await page.setViewportSize({ width: 1280, height: 900 })
+})
+
 step('a learner sees no AI settings, and is refused them', async () => {
   assert.equal(await mainNav().getByRole('link', { name: 'AI settings' }).count(), 0)
   await page.goto(server.url + '/admin/ai/usage')
