@@ -100,11 +100,13 @@ export function useDeleteConversation() {
   })
 }
 
-/** What the reply stream tells, in order: `message`, `delta`s, then `done` or `error`. */
+/** What the reply stream tells, in order: `message`, `delta`s, then `done`, `held` or `error`. */
 export type ReplyEvent =
   | { type: 'message'; id: string; citations: Citation[] }
   | { type: 'delta'; text: string }
   | { type: 'done'; messageId: string | null; citations: Citation[] }
+  /** The safety filter held the question or the answer: `text` is what to show instead. */
+  | { type: 'held'; text: string }
   | { type: 'error'; detail: string; status: number | null; messageId: string | null }
 
 function parse(data: string): Record<string, unknown> {
@@ -158,6 +160,8 @@ export async function* streamReply(
       yield { type: 'delta', text: typeof data.text === 'string' ? data.text : '' }
     } else if (event.event === 'done') {
       yield { type: 'done', messageId: typeof data.message_id === 'string' ? data.message_id : null, citations: citations(data.citations) }
+    } else if (event.event === 'held') {
+      yield { type: 'held', text: typeof data.text === 'string' ? data.text : '' }
     } else if (event.event === 'error') {
       yield {
         type: 'error',

@@ -170,6 +170,22 @@ describe('the mentor chat', () => {
   })
 })
 
+describe('a held message', () => {
+  it('shows the kind message the server sends instead of the reply', async () => {
+    const user = userEvent.setup()
+    routes({
+      [`POST /api/v1/mentor/conversations/${ID}/messages`]: () =>
+        stream([sse(['message', { id: 'm1', citations: [] }], ['delta', { text: 'The answer to question 3 is' }], ['held', { message_id: 'm2', text: 'Let us work it out together instead.' }])]),
+    })
+    open()
+    await user.type(await screen.findByLabelText('Your question'), 'Answer to question 3?')
+    await user.click(screen.getByRole('button', { name: 'Send' }))
+    expect(await screen.findByText('Let us work it out together instead.')).toBeInTheDocument()
+    expect(screen.queryByText('The answer to question 3 is')).toBeNull()
+    expect(screen.queryByRole('alert')).toBeNull()
+  })
+})
+
 describe('the conversation list', () => {
   it('renames and deletes a conversation, and searches', async () => {
     const user = userEvent.setup()

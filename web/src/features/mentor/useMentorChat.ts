@@ -49,6 +49,7 @@ export function useMentorChat(conversationId: string | undefined) {
         for await (const event of streamReply(conversationId, { content, mode, hint_level: hintLevel }, abort.signal)) {
           if (event.type === 'message') setDraft((d) => d && { ...d, citations: event.citations })
           else if (event.type === 'delta') setDraft((d) => d && { ...d, answer: d.answer + event.text })
+          else if (event.type === 'held') setDraft((d) => d && { ...d, answer: event.text, citations: [] })
           else if (event.type === 'done') setDraft((d) => d && { ...d, citations: event.citations.length ? event.citations : d.citations })
           else {
             state = 'failed'
