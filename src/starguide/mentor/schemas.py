@@ -32,7 +32,6 @@ class Citation(BaseModel):
     n: int
     lesson_id: str
     title: str
-    url: str | None = Field(default=None, description="the lesson's page in the web app")
 
 
 class MessageRead(BaseModel):

@@ -106,16 +106,7 @@ async def retrieve_passages(
             )
         )
     }
-    return [
-        Passage(str(i), lessons[i].title, lessons[i].body, lesson_url(lessons[i]))
-        for i in best
-        if i in lessons
-    ]
-
-
-def lesson_url(lesson: Lesson) -> str:
-    """The lesson's page in the web app (what a citation links to)."""
-    return f"/courses/{lesson.course_id}/lessons/{lesson.id}"
+    return [Passage(str(i), lessons[i].title, lessons[i].body, f"/lessons/{i}") for i in best if i in lessons]
 
 
 @dataclass
@@ -179,10 +170,7 @@ async def do_post_message(
 
 
 def citations_of(passages: list[Passage]) -> list[dict[str, Any]]:
-    return [
-        {"n": n, "lesson_id": p.source_id, "title": p.title, "url": p.url}
-        for n, p in enumerate(passages, start=1)
-    ]
+    return [{"n": n, "lesson_id": p.source_id, "title": p.title} for n, p in enumerate(passages, start=1)]
 
 
 async def stream_reply(reply: Reply, db: Any, clock: Clock) -> AsyncGenerator[bytes, None]:

@@ -2305,11 +2305,6 @@ export interface components {
             n: number;
             /** Title */
             title: string;
-            /**
-             * Url
-             * @description the lesson's page in the web app
-             */
-            url?: string | null;
         };
         /** ConversationCreate */
         ConversationCreate: {

@@ -10,10 +10,10 @@ import { type Citation, type Mode, MODES, useConversation, useUpdateConversation
 import { Markdown } from './Markdown'
 import { useMentorChat } from './useMentorChat'
 
-/** Only the app's own lesson pages are linked; anything else is shown as text. */
+/** The lesson reader's page for a cited lesson; anything else (or a malformed id) is shown as text. */
 export function citationHref(citation: Citation): string | null {
-  const url = citation.url ?? ''
-  return /^\/courses\/[\w-]+\/lessons\/[\w-]+$/.test(url) ? url : null
+  const id = citation.lesson_id ?? ''
+  return /^[0-9a-f-]{36}$/i.test(id) ? `/lessons/${id}` : null
 }
 
 export function Citations({ citations }: { citations: Citation[] }) {

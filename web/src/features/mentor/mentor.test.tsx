@@ -11,8 +11,9 @@ import MentorPage from './MentorPage'
 afterEach(() => clearSession())
 
 const ID = '00000000-0000-4000-8000-00000000c001'
-const LESSON_URL = '/courses/00000000-0000-4000-8000-0000000000c5/lessons/00000000-0000-4000-8000-0000000000l1'
-const citation = { n: 1, lesson_id: '00000000-0000-4000-8000-0000000000l1', title: 'How bright? The magnitude scale', url: LESSON_URL }
+const LESSON_ID = '00000000-0000-4000-8000-0000000000e1'
+const LESSON_URL = `/lessons/${LESSON_ID}`
+const citation = { n: 1, lesson_id: LESSON_ID, title: 'How bright? The magnitude scale' }
 const conversation = { id: ID, title: 'Magnitudes', mode: 'socratic', created_at: '2026-11-25T10:00:00Z', updated_at: '2026-11-25T10:00:00Z' }
 const notice = "Your organisation's admins can read mentor conversations."
 
@@ -50,7 +51,7 @@ function open() {
     [
       { path: '/mentor/:conversationId', element: <MentorPage /> },
       { path: '/mentor', element: <MentorPage /> },
-      { path: '/courses/:courseId/lessons/:lessonId', element: <h1>The lesson page</h1> },
+      { path: '/lessons/:lessonId', element: <h1>The lesson page</h1> },
     ],
     `/mentor/${ID}`,
   )
