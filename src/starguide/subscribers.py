@@ -41,3 +41,5 @@ def _register_learning(runtime: Runtime) -> None:
     d.subscribe(LessonCompleted, "learning.on_lesson_completed", lesson)
     d.subscribe(AttemptSubmitted, "learning.on_attempt_submitted", attempt)
     d.subscribe(MentorHelpGiven, "learning.on_mentor_help", engine.on_mentor_help)
+    # Batches delivered in one transaction: the engine loads what they need up front, writes set-wise.
+    d.add_batch_scope(engine.batch_scope)

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -29,8 +30,14 @@ async def _outbox_types(harness: Any, event_type: str) -> list[dict[str, Any]]:
 
 
 async def test_a_correct_answer_pays_xp_and_creates_card_mastery_and_badge(harness: Any) -> None:
-    s = await setting(harness)
     now = datetime.now(UTC)
+    # A learner whose local time is daytime, so no time-of-day badge (early bird, night owl) joins in.
+    zone = next(
+        z
+        for z in ("UTC", "Asia/Tokyo", "America/New_York", "Asia/Kolkata", "Pacific/Honolulu")
+        if 8 <= (now - timedelta(minutes=5)).astimezone(ZoneInfo(z)).hour < 21
+    )
+    s = await setting(harness, learner_tz=zone)
     await emit(
         harness, answer(s.org.id, s.learner.user_id, at=now - timedelta(minutes=5), skills=["algebra"])
     )
