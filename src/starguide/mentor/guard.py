@@ -1,11 +1,12 @@
 """What the mentor must never say: the answer to a graded question open for the learner, or flagged content.
 
 The prompt already forbids it, but a prompt is a request, not a guarantee. So the reply passes
-through `OutputGuard` on its way to the learner: it withholds the last few dozen characters of the
-stream until more arrive, which lets it see a whole phrase before any of it is sent, and
+through `OutputGuard` on its way to the learner. It
 - replaces every occurrence of an open question's answer (the right choices' texts, the accepted
-  numeric values and short answers) with a placeholder;
-- stops the reply when the built-in moderation filter flags it (the message is then held).
+  numeric values and short answers) with a placeholder; to see an answer whole before any of it is
+  sent, it withholds as many characters at the end of the stream as the longest answer has (and
+  nothing when the learner has no open graded question);
+- stops the reply as soon as the built-in moderation filter flags it (the message is then held).
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from starguide.quizzes.models import Attempt
 from starguide.quizzes.service import load_spec
 
 PLACEHOLDER = "[answer hidden while your assessment is open]"
-MODERATION_WINDOW = 80  # characters withheld so a flagged phrase is seen whole before it is sent
+MODERATION_WINDOW = 80  # characters of sent text looked at again with each delta
 _COMMON = frozenset(
-    "yes no true false none all both neither either maybe other a b c d i ii iii iv it is".split()
+    {"yes", "no", "true", "false", "none", "all", "both", "neither", "either", "maybe", "other"}
+    | {"a", "b", "c", "d", "i", "ii", "iii", "iv", "it", "is"}
 )
 
 
@@ -109,7 +111,7 @@ class OutputGuard:
 
     patterns: list[re.Pattern[str]] = field(default_factory=list)
     moderate: bool = True
-    window: int = MODERATION_WINDOW
+    window: int = 0  # characters withheld: the longest answer pattern (nothing when no answer is guarded)
     pending: str = ""
     sent: list[str] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
@@ -136,7 +138,7 @@ class OutputGuard:
         self.pending += delta
         if self.moderate:
             # A phrase is short: look at what is not yet sent plus what came just before it.
-            sent_tail = self.text[-self.window :]
+            sent_tail = self.text[-MODERATION_WINDOW:]
             self.flags = check_text(sent_tail + self.pending)
             if self.flags:
                 self.pending = ""

@@ -80,7 +80,15 @@ _RULES += [
 ]
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+)\b", re.IGNORECASE)
-_EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "example.edu", "test", "invalid", "localhost")
+_EXAMPLE_DOMAINS = (
+    "example.com",
+    "example.org",
+    "example.net",
+    "example.edu",
+    "test",
+    "invalid",
+    "localhost",
+)
 _PHONES = [
     re.compile(r"(?<![\w+])\+\d[\d ().-]{7,18}\d(?![\w])"),  # international: +44 20 7946 0958
     re.compile(r"(?<![\w.-])\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w-])"),  # 555-123-4567, (555) 123 4567
@@ -138,8 +146,8 @@ def personal_data(text: str) -> list[str]:
     if _SSN.search(text):
         found.append("identity number")
     for pattern in _PHONES:
-        match = pattern.search(text)
-        if match and 8 <= len(_digits(match.group())) <= 15 and "card number" not in found:
+        phone = pattern.search(text)
+        if phone and 8 <= len(_digits(phone.group())) <= 15 and "card number" not in found:
             found.append("phone number")
             break
     return found
