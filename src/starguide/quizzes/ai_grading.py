@@ -19,6 +19,7 @@ How it runs:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -30,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.ai.keys import KeyBox
-from starguide.ai.router import StreamFailed, StreamFinished
+from starguide.ai.router import StreamFailed
 from starguide.ai.service import MeteredCall, deployments_for, load_org_ai, reserve_call
 from starguide.ai.types import ChatMessage, ChatRequest, TextDelta
 from starguide.auth.deps import Principal
@@ -303,17 +304,18 @@ async def grade_one(runtime: Any, grade_id: uuid.UUID) -> int:
 async def _ask(call: MeteredCall) -> tuple[str, str | None]:
     """The grader's whole reply, or the reason there is none."""
     parts: list[str] = []
+    failure: str | None = None
     try:
-        async for event in call.stream():
-            if isinstance(event, TextDelta):
-                parts.append(event.text)
-            elif isinstance(event, StreamFailed):
-                return "", f"The grader's reply was cut off ({event.error.kind.value})."
-            elif isinstance(event, StreamFinished):
-                break
+        # Closed here, not at garbage collection: closing settles the call and sets its result.
+        async with contextlib.aclosing(call.stream()) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                elif isinstance(event, StreamFailed):
+                    failure = f"The grader's reply was cut off ({event.error.kind.value})."
     except ProblemError as exc:
-        return "", exc.detail or exc.title
-    return "".join(parts), None
+        failure = exc.detail or exc.title
+    return ("", failure) if failure else ("".join(parts), None)
 
 
 def _retry_or_fail(grade: AIGrade, reason: str, now: datetime) -> None:
