@@ -64,26 +64,32 @@ def _readable(stmt: S, column: Any, principal: Principal) -> S:
 
 
 async def access_learner_conversation(
-    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID, now: datetime
+    session: AsyncSession, principal: Principal, conversation_id: uuid.UUID
 ) -> MentorConversation:
-    """A conversation the mentor or admin may read (404 otherwise); the read is audited."""
+    """A conversation the mentor or admin may read (404 otherwise)."""
     stmt = scoped(select(MentorConversation), MentorConversation, _org(principal)).where(
         MentorConversation.id == conversation_id
     )
     found = await session.scalar(_readable(stmt, MentorConversation.user_id, principal))
     if found is None:
         raise NotFound("No such conversation.")
-    if found.user_id != principal.user_id:
+    return found
+
+
+async def record_read(db: Any, principal: Principal, conversation: MentorConversation, now: datetime) -> None:
+    """Audit a read of someone else's conversation (its own transaction: reads do not write)."""
+    if conversation.user_id == principal.user_id:
+        return
+    async with db.session() as session:
         audit(
             session,
-            found.organisation_id,
+            conversation.organisation_id,
             principal.user_id,
             "mentor.conversation_read",
             now,
-            found.user_id,
-            conversation_id=str(found.id),
+            conversation.user_id,
+            conversation_id=str(conversation.id),
         )
-    return found
 
 
 def list_learner_conversations_stmt(
@@ -139,21 +145,3 @@ async def do_resolve_alert(
     )
     await session.flush()
     return alert
-
-
-async def count_open_alerts(session: AsyncSession, principal: Principal) -> int:
-    stmt: Any = scoped(
-        select(func.count()).select_from(MentorSafetyAlert), MentorSafetyAlert, _org(principal)
-    )
-    stmt = _readable(stmt.where(MentorSafetyAlert.status == "open"), MentorSafetyAlert.learner_id, principal)
-    return int(await session.scalar(stmt) or 0)
-
-
-__all__ = [
-    "access_alert",
-    "access_learner_conversation",
-    "count_open_alerts",
-    "do_resolve_alert",
-    "list_alerts_stmt",
-    "list_learner_conversations_stmt",
-]

@@ -228,10 +228,9 @@ async def read_learner_conversation(
     conversation_id: uuid.UUID, principal: MentorDep, session: SessionDep, runtime: RuntimeDep
 ) -> LearnerConversationDetail:
     """One of my learners' conversations, held messages included (the read is audited)."""
-    conversation = await oversight.access_learner_conversation(
-        session, principal, conversation_id, runtime.clock()
-    )
+    conversation = await oversight.access_learner_conversation(session, principal, conversation_id)
     messages = await service.list_messages(session, conversation)
+    await oversight.record_read(runtime.db, principal, conversation, runtime.clock())
     names = await _names(session, {conversation.user_id})
     return LearnerConversationDetail(
         **_learner_read(conversation, names).model_dump(),

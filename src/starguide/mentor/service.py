@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -331,6 +332,7 @@ async def _hold_input(
 ) -> Held:
     message.status = "held"
     message.flags = {"categories": flagged, "source": source, "direction": "input"}
+    await session.flush()
     text = kind_message(flagged)
     reply = MentorMessage(
         organisation_id=conversation.organisation_id,
@@ -341,7 +343,7 @@ async def _hold_input(
         status="complete",
         model="safety",
         flags={"notice": True},
-        created_at=now,
+        created_at=now + timedelta(microseconds=1),  # after the learner's message, in every listing
     )
     session.add(reply)
     await session.flush()
