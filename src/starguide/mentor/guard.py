@@ -92,15 +92,27 @@ def contains_answer(text: str, patterns: Iterable[re.Pattern[str]]) -> bool:
     return any(p.search(text) for p in patterns)
 
 
-def redact(text: str, patterns: Iterable[re.Pattern[str]]) -> tuple[str, int]:
-    """`text` with every answer replaced by the placeholder (placeholders already there are kept)."""
+def redact(text: str, patterns: Iterable[re.Pattern[str]], *, final: bool = True) -> tuple[str, int]:
+    """`text` with every answer replaced by the placeholder (placeholders already there are kept).
+
+    Unless `final`, a match that reaches the end of `text` is left alone: more text may follow
+    that changes it (`3.26` may be the start of `3.265`).
+    """
     patterns = list(patterns)
     count = 0
     parts = text.split(PLACEHOLDER)
     for index, part in enumerate(parts):
+        last = index == len(parts) - 1
         for pattern in patterns:
-            part, n = pattern.subn(PLACEHOLDER, part)
-            count += n
+
+            def swap(match: re.Match[str], part: str = part, last: bool = last) -> str:
+                nonlocal count
+                if not final and last and match.end() == len(part):
+                    return match.group()
+                count += 1
+                return PLACEHOLDER
+
+            part = pattern.sub(swap, part)
         parts[index] = part
     return PLACEHOLDER.join(parts), count
 
@@ -119,8 +131,8 @@ class OutputGuard:
     flags: list[Flag] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        longest = max((len(p.pattern) for p in self.patterns), default=0)
-        self.window = max(self.window, longest)
+        if self.patterns:
+            self.window = max(self.window, max(len(p.pattern) for p in self.patterns) + 1)
 
     @property
     def blocked(self) -> bool:
@@ -143,13 +155,16 @@ class OutputGuard:
             if self.flags:
                 self.pending = ""
                 return ""
-        self.pending, count = redact(self.pending, self.patterns)
+        self.pending, count = redact(self.pending, self.patterns, final=False)
         self.redactions += count
         cut = max(0, len(self.pending) - self.window)
-        # Never cut inside a placeholder that was just written.
-        start = self.pending.rfind(PLACEHOLDER, 0, cut + len(PLACEHOLDER))
-        if start != -1 and start < cut < start + len(PLACEHOLDER):
-            cut = start
+        if self.patterns and cut:
+            # Cut after a space, so what stays starts a word (an answer's boundaries are then
+            # seen), and never inside a placeholder that was just written.
+            cut = self.pending.rfind(" ", 0, cut) + 1
+            start = self.pending.rfind(PLACEHOLDER, 0, cut + len(PLACEHOLDER))
+            if start != -1 and start < cut < start + len(PLACEHOLDER):
+                cut = start
         out, self.pending = self.pending[:cut], self.pending[cut:]
         if out:
             self.sent.append(out)

@@ -182,8 +182,8 @@ async def retrieve_explanations(
         overlap = len(terms & key_terms(f"{spec.title or ''} {spec.text} {spec.explanation}"))
         if overlap:
             title = spec.title or (spec.text if len(spec.text) <= 80 else spec.text[:79] + "…")
-            text = f"Question: {spec.text}\nExplanation: {spec.explanation}"
-            scored.append((overlap, Passage(f"question:{question_id}", f"Explanation: {title}", text)))
+            passage = Passage(f"question:{question_id}", f"Explanation: {title}", spec.explanation)
+            scored.append((overlap, passage))
     scored.sort(key=lambda item: -item[0])
     return [p for _, p in scored[:MAX_EXPLANATIONS]]
 
