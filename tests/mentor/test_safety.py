@@ -13,6 +13,9 @@ from tests.ai.fakes.server import FakeProviderServer, Script
 from tests.content.support import API, make_course, make_school, ok
 from tests.factories import add_member
 from tests.mentor.test_mentor import ask, events
+from tests.realtime.test_realtime import connect, live
+
+__all__ = ["live"]
 
 FLAGGED = {
     Category.SELF_HARM: [
@@ -305,3 +308,31 @@ async def test_mentors_read_their_learners_conversations_admins_all(harness: Any
         (school.mentor.user_id, school.learner.user_id),
         (school.admin.user_id, school.other_learner.user_id),
     }
+
+
+async def test_reviewers_are_alerted_in_real_time(live: tuple[Any, str]) -> None:
+    import asyncio
+
+    harness, url = live
+    client = harness.client
+    school = await make_school(client)
+    built = await make_course(client, school)
+    ok(await client.post(f"{API}/courses/{built['course']['id']}/enrolment", headers=school.learner.headers))
+    cid = await conversation_of(client, school.learner.headers)
+    mentor = await asyncio.to_thread(connect, url, school.mentor.access_token)
+    try:
+        await ask(client, school.learner.headers, cid, "text me at jane.doe@gmail.com")
+        event = await asyncio.to_thread(mentor.receive, 5)
+    finally:
+        await asyncio.to_thread(mentor.disconnect)
+    (alert,) = ok(await client.get("/api/v1/mentor/alerts", headers=school.mentor.headers))["items"]
+    assert event == [
+        "mentor.alert",
+        {
+            "alert_id": alert["id"],
+            "conversation_id": cid,
+            "learner_id": str(school.learner.user_id),
+            "direction": "input",
+            "categories": ["personal_data"],
+        },
+    ]

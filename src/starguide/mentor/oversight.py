@@ -145,3 +145,21 @@ async def do_resolve_alert(
     )
     await session.flush()
     return alert
+
+
+async def reviewers_of(
+    session: AsyncSession, organisation_id: uuid.UUID, learner_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """Who is alerted about a learner: the organisation's admins and the mentors who teach them."""
+    courses = scoped(select(Enrolment.course_id), Enrolment, organisation_id).where(
+        Enrolment.user_id == learner_id
+    )
+    teachers = union(
+        scoped(select(Course.created_by_id), Course, organisation_id).where(Course.id.in_(courses)),
+        scoped(select(Enrolment.user_id), Enrolment, organisation_id).where(Enrolment.course_id.in_(courses)),
+    ).subquery()
+    stmt = scoped(select(Membership.user_id), Membership, organisation_id).where(
+        (Membership.role == Role.ORG_ADMIN.value)
+        | ((Membership.role == Role.MENTOR.value) & Membership.user_id.in_(select(teachers.c[0])))
+    )
+    return list(await session.scalars(stmt))

@@ -94,3 +94,13 @@ class MessageCreate(BaseModel):
     content: str = Field(min_length=1, max_length=4000)
     mode: Mode | None = None  # None: the conversation's mode
     hint_level: int = Field(default=1, ge=1, le=3)
+
+
+class AlertNotice(BaseModel):
+    """Sent over the real-time channel (`mentor.alert`) to each mentor and admin who may review it."""
+
+    alert_id: uuid.UUID
+    conversation_id: uuid.UUID
+    learner_id: uuid.UUID
+    direction: Literal["input", "output"]
+    categories: list[str]

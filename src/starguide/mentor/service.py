@@ -30,10 +30,13 @@ from starguide.kit.tenancy import scoped
 from starguide.kit.time import Clock
 from starguide.mentor.guard import OutputGuard, answer_patterns, open_graded_questions
 from starguide.mentor.models import MentorConversation, MentorMessage, MentorSafetyAlert
+from starguide.mentor.oversight import reviewers_of
 from starguide.mentor.prompts import Mode, Turn, build_request
 from starguide.mentor.safety import categories, check_text, kind_message, provider_category
+from starguide.mentor.schemas import AlertNotice
 from starguide.quizzes.models import Assessment, Attempt, AttemptAnswer
 from starguide.quizzes.service import load_spec
+from starguide.realtime.server import user_room
 
 logger = logging.getLogger("starguide.mentor")
 
@@ -271,7 +274,9 @@ async def do_post_message(
     if not flagged:
         flagged, source = await provider_moderation(runtime, deployments, org.keys, content), "provider"
     if flagged:
-        return await _hold_input(session, conversation, message, user_id, chosen, flagged, source, now)
+        return await _hold_input(
+            session, runtime.realtime, conversation, message, user_id, chosen, flagged, source, now
+        )
     open_questions = await open_graded_questions(session, organisation_id, user_id, now)
     passages = await retrieve_passages(session, organisation_id, content)
     passages += await retrieve_explanations(
@@ -320,8 +325,24 @@ def _in_prompt(message: MentorMessage) -> bool:
     return bool(message.content) and message.status != "held" and message.model != "safety"
 
 
+async def notify_reviewers(session: AsyncSession, realtime: Any, alert: MentorSafetyAlert) -> None:
+    """Tell each mentor and admin who may review the alert, once it is committed (`mentor.alert`)."""
+    if realtime is None:
+        return
+    notice = AlertNotice(
+        alert_id=alert.id,
+        conversation_id=alert.conversation_id,
+        learner_id=alert.learner_id,
+        direction=alert.direction,
+        categories=list(alert.categories),
+    )
+    for reviewer in await reviewers_of(session, alert.organisation_id, alert.learner_id):
+        realtime.emit_after_commit(session, "mentor.alert", notice, room=user_room(reviewer))
+
+
 async def _hold_input(
     session: AsyncSession,
+    realtime: Any,
     conversation: MentorConversation,
     message: MentorMessage,
     user_id: uuid.UUID,
@@ -347,20 +368,20 @@ async def _hold_input(
     )
     session.add(reply)
     await session.flush()
-    session.add(
-        MentorSafetyAlert(
-            organisation_id=conversation.organisation_id,
-            conversation_id=conversation.id,
-            message_id=message.id,
-            learner_id=user_id,
-            direction="input",
-            categories=flagged,
-            source=source,
-            status="open",
-            created_at=now,
-        )
+    alert = MentorSafetyAlert(
+        organisation_id=conversation.organisation_id,
+        conversation_id=conversation.id,
+        message_id=message.id,
+        learner_id=user_id,
+        direction="input",
+        categories=flagged,
+        source=source,
+        status="open",
+        created_at=now,
     )
+    session.add(alert)
     await session.flush()
+    await notify_reviewers(session, realtime, alert)
     logger.info("mentor message held", extra={"categories": flagged, "source": source})
     return Held(message.id, reply.id, text)
 
@@ -420,7 +441,9 @@ async def stream_reply(
         problem = exc
     finally:
         with anyio.CancelScope(shield=True):
-            message_id = await _store_reply(reply, db, clock, guard, final, problem, held)
+            message_id = await _store_reply(
+                reply, db, clock, guard, final, problem, held, runtime.realtime if runtime else None
+            )
     if held is not None:
         yield sse_event("held", {"message_id": str(message_id), "text": kind_message(held[0], output=True)})
     elif problem is not None:
@@ -452,6 +475,7 @@ async def _store_reply(
     final: StreamFinished | StreamFailed | None,
     problem: ProblemError | None,
     held: tuple[list[str], str] | None,
+    realtime: Any = None,
 ) -> uuid.UUID | None:
     result = final.result if final is not None else reply.call.result
     text = guard.text
@@ -491,19 +515,20 @@ async def _store_reply(
             session.add(message)
             if held is not None:
                 await session.flush()
-                session.add(
-                    MentorSafetyAlert(
-                        organisation_id=reply.organisation_id,
-                        conversation_id=reply.conversation_id,
-                        message_id=message.id,
-                        learner_id=reply.user_id,
-                        direction="output",
-                        categories=held[0],
-                        source=held[1],
-                        status="open",
-                        created_at=now,
-                    )
+                alert = MentorSafetyAlert(
+                    organisation_id=reply.organisation_id,
+                    conversation_id=reply.conversation_id,
+                    message_id=message.id,
+                    learner_id=reply.user_id,
+                    direction="output",
+                    categories=held[0],
+                    source=held[1],
+                    status="open",
+                    created_at=now,
                 )
+                session.add(alert)
+                await session.flush()
+                await notify_reviewers(session, realtime, alert)
         return message.id
     except Exception:
         logger.exception(
