@@ -14,6 +14,23 @@ def register(runtime: Runtime) -> None:
     import starguide.quizzes.jobs  # noqa: F401  registers the periodic auto-submission
 
     _register_learning(runtime)
+    _register_quizzes(runtime)
+
+
+def _register_quizzes(runtime: Runtime) -> None:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from starguide.kit.events import AnswerGraded
+    from starguide.quizzes import ai_grading
+
+    async def wake() -> None:
+        runtime._kick(ai_grading.AI_GRADE_JOB)
+
+    async def queue(session: AsyncSession, event: Any) -> None:
+        if await ai_grading.queue_ai_grade(session, event, runtime.clock()):
+            runtime.db.on_commit(session, wake)
+
+    runtime.dispatcher.subscribe(AnswerGraded, "quizzes.queue_ai_grade", queue)
 
 
 def _register_learning(runtime: Runtime) -> None:
