@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,22 @@ _SELF_ROLES = ("learner", "mentor", "org_admin")
 
 
 async def _learner(ctx: RoleContext) -> dict[str, Any]:
-    return {"learner_id": ctx.accounts["learner"].user_id}
+    """The org's learner, enrolled in a course the org's mentor teaches (created)."""
+    learner = ctx.accounts["learner"]
+    mentor = ctx.accounts["mentor"]
+    r = await ctx.client.post(
+        "/api/v1/courses",
+        json={"slug": f"c-{uuid.uuid4().hex[:8]}", "title": "Taught"},
+        headers=mentor.headers,
+    )
+    assert r.status_code == 201, r.text
+    r = await ctx.client.post(
+        f"/api/v1/courses/{r.json()['id']}/enrolments",
+        json={"user_id": str(learner.user_id)},
+        headers=mentor.headers,
+    )
+    assert r.status_code in (200, 201), r.text
+    return {"learner_id": learner.user_id}
 
 
 async def _on_vacation(ctx: RoleContext) -> dict[str, Any]:
@@ -107,6 +123,18 @@ ROUTES = [
         f"{API}/badges/custom/{{badge_id}}",
         expect(anonymous=401, outsider=404, learner=403, mentor=204, org_admin=204, platform_admin=403),
         setup=_custom_badge,
+    ),
+    RouteCase(
+        "GET",
+        f"{API}/me/reviews/{{card_id}}/answer",
+        expect(anonymous=401, outsider=404, learner=404, mentor=404, org_admin=404, platform_admin=403),
+        setup=_card,
+        note="answer-generated cards have no question in the bank: turning them over is a 404",
+    ),
+    RouteCase(
+        "GET",
+        f"{API}/learners",
+        expect(anonymous=401, outsider=200, learner=403, mentor=200, org_admin=200, platform_admin=403),
     ),
     RouteCase("GET", f"{API}/learners/{{learner_id}}", MENTOR_ON_LEARNER, setup=_learner),
     RouteCase("GET", f"{API}/learners/{{learner_id}}/skills", MENTOR_ON_LEARNER, setup=_learner),

@@ -1060,6 +1060,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/learning/learners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Learners
+         * @description The learners whose progress you may see: those enrolled in your courses (admins: every learner).
+         */
+        get: operations["learning-list_learners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/learning/learners/{learner_id}": {
         parameters: {
             query?: never;
@@ -1274,6 +1294,26 @@ export interface paths {
          * @description Rate one review (1 again, 2 hard, 3 good, 4 easy); the card is rescheduled.
          */
         post: operations["learning-submit_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/learning/me/reviews/{card_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Review Answer
+         * @description Turn a review card over: its answer and explanation (not while the question is in an open quiz).
+         */
+        get: operations["learning-get_review_answer"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2442,6 +2482,8 @@ export interface components {
             skills: number;
             /** Skills Mastered */
             skills_mastered: number;
+            /** Title */
+            title?: string | null;
         };
         /** CourseOutline */
         CourseOutline: {
@@ -2887,6 +2929,29 @@ export interface components {
             period: "week" | "all";
             /** Starts At */
             starts_at: string | null;
+        };
+        /**
+         * LearnerSummaryRead
+         * @description A learner a mentor may look at, for the list of their learners.
+         */
+        LearnerSummaryRead: {
+            /** Course Ids */
+            course_ids: string[];
+            /** Display Name */
+            display_name: string;
+            /** Last Active Day */
+            last_active_day: string | null;
+            /**
+             * Learner Id
+             * Format: uuid
+             */
+            learner_id: string;
+            /** Level */
+            level: number;
+            /** Streak Current */
+            streak_current: number;
+            /** Xp Total */
+            xp_total: number;
         };
         /** LessonCreate */
         LessonCreate: {
@@ -3937,6 +4002,24 @@ export interface components {
              */
             refresh_token?: string | null;
         };
+        /**
+         * ReviewAnswerRead
+         * @description The answer of a review card, shown when the learner turns it over.
+         */
+        ReviewAnswerRead: {
+            /**
+             * Answer
+             * @description the correct answer, as lines of text
+             */
+            answer: string[];
+            /**
+             * Card Id
+             * Format: uuid
+             */
+            card_id: string;
+            /** Explanation Html */
+            explanation_html: string;
+        };
         /** ReviewCardRead */
         ReviewCardRead: {
             /** Course Id */
@@ -3953,6 +4036,8 @@ export interface components {
             id: string;
             /** Lapses */
             lapses: number;
+            /** @description the question (absent when it was deleted) */
+            prompt?: components["schemas"]["ReviewPromptRead"] | null;
             /**
              * Question Id
              * Format: uuid
@@ -3971,6 +4056,23 @@ export interface components {
              * @enum {string}
              */
             state: "learning" | "review" | "relearning";
+        };
+        /**
+         * ReviewPromptRead
+         * @description The question of a review card as the learner sees it: no correct answer.
+         */
+        ReviewPromptRead: {
+            /**
+             * Options
+             * @description choices or items, in authored order
+             */
+            options?: string[];
+            /** Text Html */
+            text_html: string;
+            /** Title */
+            title: string | null;
+            /** Type */
+            type: string;
         };
         /** ReviewResult */
         ReviewResult: {
@@ -4266,17 +4368,28 @@ export interface components {
             count?: number | null;
             /** Course Id */
             course_id?: string | null;
+            /** Course Title */
+            course_title?: string | null;
             /**
              * Kind
              * @enum {string}
              */
             kind: "review" | "practice" | "new";
+            /**
+             * Lesson Id
+             * @description the lesson to open, when there is one
+             */
+            lesson_id?: string | null;
+            /** Lesson Title */
+            lesson_title?: string | null;
             /** Mastery */
             mastery?: number | null;
             /** Reason */
             reason: string;
             /** Skill Id */
             skill_id?: string | null;
+            /** Skill Name */
+            skill_name?: string | null;
         };
         /** SwitchOrganisationIn */
         SwitchOrganisationIn: {
@@ -4524,6 +4637,8 @@ export interface components {
             attempts: number;
             /** Correct */
             correct: number;
+            /** Course Id */
+            course_id?: string | null;
             /** Crutch Index */
             crutch_index: number | null;
             /** High */
@@ -4534,6 +4649,8 @@ export interface components {
             low: number;
             /** Mastered */
             mastered: boolean;
+            /** Name */
+            name?: string | null;
             /** Probability */
             probability: number;
             /** Sd */
@@ -11381,6 +11498,107 @@ export interface operations {
             };
         };
     };
+    "learning-list_learners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerSummaryRead"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "learning-get_learner_home": {
         parameters: {
             query?: never;
@@ -12432,6 +12650,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewResult"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "learning-get_review_answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                card_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAnswerRead"];
                 };
             };
             /** @description Malformed request */
