@@ -21,7 +21,7 @@ function VisibilitySetting() {
   const toast = useToast()
   const name = useId()
   if (!home.data) return null
-  const current = home.data.settings.leaderboard_mode
+  const current = (update.isPending ? update.variables.leaderboard_mode : undefined) ?? home.data.settings.leaderboard_mode
   async function choose(mode: LearningSettings['leaderboard_mode']) {
     try {
       await update.mutateAsync({ leaderboard_mode: mode })

@@ -25,7 +25,7 @@ export function ProgressOverview({ learnerId }: { learnerId?: string }) {
     <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
       <LevelCard level={h.level} />
       <StreakCard streak={h.streak} />
-      <GoalRing goal={h.daily_goal} editable={own} />
+      <GoalRing goal={h.daily_goal} setting={h.settings.daily_goal_xp} editable={own} />
       <DueReviews count={h.due_reviews} editable={own} />
       <WhatNext items={h.what_next} editable={own} />
       <RecentBadges badges={h.recent_badges} allLink={own ? '/badges' : undefined} />

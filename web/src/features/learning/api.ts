@@ -125,7 +125,11 @@ export function useUpdateLearningSettings() {
   const queryClient = useQueryClient()
   return useMutation({
     mutationFn: async (body: SettingsUpdate) => unwrap(await api.PATCH('/api/v1/learning/me/settings', { body })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['learning'] }),
+    onSuccess: (settings) => {
+      // Show the saved settings at once; the rest (today's goal, boards) follows from the refetch.
+      queryClient.setQueryData(homeQueryOptions(undefined).queryKey, (old) => (old ? { ...old, settings } : old))
+      return queryClient.invalidateQueries({ queryKey: ['learning'] })
+    },
   })
 }
 

@@ -105,7 +105,7 @@ export function StreakCard({ streak }: { streak: Home['streak'] }) {
 const GOAL_CHOICES = [10, 20, 30, 50, 100, 150, 200]
 
 /** The daily goal as a ring (SVG), with the goal setting when the learner looks at their own home. */
-export function GoalRing({ goal, editable }: { goal: Home['daily_goal']; editable: boolean }) {
+export function GoalRing({ goal, setting, editable }: { goal: Home['daily_goal']; setting: number; editable: boolean }) {
   const radius = 42
   const circumference = 2 * Math.PI * radius
   const fraction = Math.max(0, Math.min(1, goal.fraction))
@@ -138,6 +138,9 @@ export function GoalRing({ goal, editable }: { goal: Home['daily_goal']; editabl
             <span className="text-base font-medium text-slate-700 dark:text-slate-300"> / {goal.goal_xp} XP</span>
           </p>
           <p className="text-sm text-slate-700 dark:text-slate-300">{goal.met ? 'Goal met today.' : 'Today so far.'}</p>
+          {setting !== goal.goal_xp && (
+            <p className="text-sm text-slate-700 dark:text-slate-300">From tomorrow: {setting} XP a day.</p>
+          )}
           {editable && !editing && (
             <button
               type="button"
@@ -149,7 +152,7 @@ export function GoalRing({ goal, editable }: { goal: Home['daily_goal']; editabl
           )}
         </div>
       </div>
-      {editable && editing && <GoalForm current={goal.goal_xp} onDone={() => setEditing(false)} />}
+      {editable && editing && <GoalForm current={setting} onDone={() => setEditing(false)} />}
     </Widget>
   )
 }
