@@ -26,9 +26,11 @@ export function ProgressOverview({ learnerId }: { learnerId?: string }) {
       <LevelCard level={h.level} />
       <StreakCard streak={h.streak} />
       <GoalRing goal={h.daily_goal} setting={h.settings.daily_goal_xp} editable={own} />
-      <DueReviews count={h.due_reviews} editable={own} />
       <WhatNext items={h.what_next} editable={own} />
-      <RecentBadges badges={h.recent_badges} allLink={own ? '/badges' : undefined} />
+      <div className="space-y-4">
+        <DueReviews count={h.due_reviews} editable={own} />
+        <RecentBadges badges={h.recent_badges} allLink={own ? '/badges' : undefined} />
+      </div>
     </div>
   )
 }

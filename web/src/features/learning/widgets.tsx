@@ -234,7 +234,7 @@ const KIND_TITLE: Record<Suggestion['kind'], string> = {
 
 export function WhatNext({ items, editable }: { items: Suggestion[]; editable: boolean }) {
   return (
-    <Widget title="What next" className="md:col-span-2">
+    <Widget title="What next" className="sm:col-span-2">
       <ol className="space-y-3">
         {items.map((s, i) => {
           const link = editable ? suggestionLink(s) : null
