@@ -168,3 +168,24 @@ async def test_mentors_see_only_learners_of_the_courses_they_teach(harness: Any)
     r = await client.delete(f"{V1}/courses/{cid}/enrolments/{learner}", headers=school.mentor.headers)
     assert r.status_code == 204
     assert (await client.get(f"{API}/learners/{learner}", headers=school.mentor.headers)).status_code == 404
+
+
+async def test_new_content_is_not_the_lesson_already_suggested_for_practice(harness: Any) -> None:
+    school, built = await _school_with_course(harness)
+    brightness, parsecs = built["lessons"]
+    sc = uuid.UUID(_question(built, "sc")["id"])
+    event = answer(
+        school.org.id,
+        school.learner.user_id,
+        at=datetime.now(UTC) - timedelta(hours=1),
+        question_id=sc,
+        skills=["stars"],
+        correct=False,
+        course_id=uuid.UUID(built["course"]["id"]),
+    )
+    await emit(harness, event)
+    nxt = ok(await harness.client.get(f"{API}/me/next", headers=school.learner.headers))
+    assert [(x["kind"], x["lesson_id"]) for x in nxt[1:]] == [
+        ("practice", brightness["id"]),
+        ("new", parsecs["id"]),
+    ]

@@ -103,8 +103,11 @@ async def lesson_for_skill(
 
 
 async def next_new_lesson(
-    session: AsyncSession, org_id: uuid.UUID, learner_id: uuid.UUID
+    session: AsyncSession, org_id: uuid.UUID, learner_id: uuid.UUID, *, besides: uuid.UUID | None = None
 ) -> LessonLink | None:
-    """The first lesson not yet completed in the courses the learner is enrolled in."""
-    lessons = await _open_lessons(session, org_id, learner_id, None)
-    return lessons[0][0] if lessons else None
+    """The first lesson not yet completed in the courses the learner is enrolled in, other than `besides`
+    (a lesson already suggested), unless it is the only one left."""
+    lessons = [link for link, _ in await _open_lessons(session, org_id, learner_id, None)]
+    others = [link for link in lessons if link.lesson_id != besides]
+    pick = others or lessons
+    return pick[0] if pick else None

@@ -613,6 +613,7 @@ async def what_next(
             )
         )
     views = [v for v in await _skill_views(session, org_id, learner_id, now) if not v.estimate.mastered]
+    lesson = None
     if views:
         weakest = min(views, key=lambda v: v.estimate.probability)
         info = (await links.skill_infos(session, org_id, [weakest.row.skill_id])).get(weakest.row.skill_id)
@@ -650,7 +651,9 @@ async def what_next(
                 ),
             )
         )
-    new = await links.next_new_lesson(session, org_id, learner_id)
+    new = await links.next_new_lesson(
+        session, org_id, learner_id, besides=lesson.lesson_id if lesson else None
+    )
     if new is not None:
         reason = f"Continue “{new.course_title}” with “{new.title}”" + (
             ": nothing else is waiting." if not out else " when you are done."
