@@ -19,9 +19,9 @@ export const RATINGS: Array<{ rating: Rating; label: string; hint: string; class
 
 const CHOICE_TYPES = new Set(['single_choice', 'multiple_choice'])
 
-function Html({ html, label }: { html: string; label?: string }) {
+function Html({ html }: { html: string }) {
   // Sanitised on the server (the content domain renders Markdown to safe HTML).
-  return <div aria-label={label} className="space-y-2 leading-relaxed [&_a]:underline [&_code]:rounded [&_code]:bg-slate-100 [&_code]:px-1 dark:[&_code]:bg-slate-800" dangerouslySetInnerHTML={{ __html: html }} />
+  return <div className="space-y-2 leading-relaxed [&_a]:underline [&_code]:rounded [&_code]:bg-slate-100 [&_code]:px-1 dark:[&_code]:bg-slate-800" dangerouslySetInnerHTML={{ __html: html }} />
 }
 
 function isTyping(target: EventTarget | null): boolean {
@@ -174,7 +174,8 @@ export function Flashcard({
           )}
           {answer.explanation_html && (
             <div className="mt-3 text-sm">
-              <Html html={answer.explanation_html} label="Explanation" />
+              <h4 className="sr-only">Explanation</h4>
+              <Html html={answer.explanation_html} />
             </div>
           )}
         </section>
