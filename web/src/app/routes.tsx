@@ -4,6 +4,7 @@ import { createBrowserRouter, type RouteObject } from 'react-router'
 import { PageSpinner } from '@/components/Spinner'
 import { ADMIN_ROLES, MENTOR_ROLES } from '@/lib/auth/context'
 import { GuestOnly, RequireAuth, RequireRole } from '@/lib/auth/guards'
+import { HomeProgress, learningRoutes } from '@/features/learning/routes'
 import { AppShell } from './AppShell'
 
 const LoginPage = lazy(() => import('@/features/auth/LoginPage'))
@@ -44,7 +45,8 @@ export const routes: RouteObject[] = [
       {
         element: <AppShell />,
         children: [
-          { index: true, element: <HomePage /> },
+          { index: true, element: <HomePage progress={<HomeProgress />} /> },
+          ...learningRoutes,
           { path: 'settings', element: <SettingsPage /> },
           { path: 'settings/security', element: <SecurityPage /> },
           { path: 'orgs', element: <OrgsPage /> },
