@@ -5,9 +5,20 @@ const labels = (role: Parameters<typeof visibleNav>[0]) => visibleNav(role).map(
 
 describe('navigation by role', () => {
   it('shows each role only what it may use', () => {
-    expect(labels('learner')).toEqual(['Home', 'Organisations', 'Profile', 'Security'])
-    expect(labels('mentor')).toEqual(['Home', 'Members', 'Organisations', 'Profile', 'Security'])
-    expect(labels('org_admin')).toEqual(['Home', 'Members', 'Invitations', 'Organisations', 'Profile', 'Security'])
+    const learning = ['Courses', 'Quizzes']
+    const authoring = ['Course authoring', 'Quiz builder']
+    expect(labels('learner')).toEqual(['Home', ...learning, 'Organisations', 'Profile', 'Security'])
+    expect(labels('mentor')).toEqual(['Home', ...learning, ...authoring, 'Members', 'Organisations', 'Profile', 'Security'])
+    expect(labels('org_admin')).toEqual([
+      'Home',
+      ...learning,
+      ...authoring,
+      'Members',
+      'Invitations',
+      'Organisations',
+      'Profile',
+      'Security',
+    ])
     expect(labels(null)).toEqual(['Home', 'Organisations', 'Profile', 'Security'])
   })
 })

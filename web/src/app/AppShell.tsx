@@ -5,7 +5,7 @@ import { Button } from '@/components/Button'
 import { cx } from '@/components/cx'
 import { PageSpinner } from '@/components/Spinner'
 import { OrgSwitcher } from '@/features/orgs/OrgSwitcher'
-import { ADMIN_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
+import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
 import type { Role } from '@/lib/auth/me'
 import { ThemeToggle } from './ThemeToggle'
 
@@ -18,6 +18,11 @@ interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'Home', roles: null },
+  // Content and quizzes
+  { to: '/courses', label: 'Courses', roles: ALL_ROLES },
+  { to: '/quizzes', label: 'Quizzes', roles: ALL_ROLES },
+  { to: '/author/courses', label: 'Course authoring', roles: MENTOR_ROLES },
+  { to: '/author/quizzes', label: 'Quiz builder', roles: MENTOR_ROLES },
   { to: '/admin/members', label: 'Members', roles: MENTOR_ROLES },
   { to: '/admin/invitations', label: 'Invitations', roles: ADMIN_ROLES },
   { to: '/orgs', label: 'Organisations', roles: null },
