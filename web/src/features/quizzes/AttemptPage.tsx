@@ -6,11 +6,13 @@ import { Button, ButtonLink } from '@/components/Button'
 import { cx } from '@/components/cx'
 import { Dialog } from '@/components/Dialog'
 import { ErrorState } from '@/components/ErrorState'
+import { Field } from '@/components/Field'
 import { Page } from '@/components/Page'
 import { Prose } from '@/components/Prose'
 import { PageSpinner, Spinner } from '@/components/Spinner'
 import { useToast } from '@/components/Toast'
 import { errorMessage } from '@/api/problem'
+import { useAuth } from '@/lib/auth/context'
 import { asAnswer, describeAnswer, isAnswered } from './answers'
 import {
   type Answer,
@@ -20,8 +22,10 @@ import {
   isTimeUp,
   percent,
   saveAnswer,
+  showHint,
   useAssessment,
   useAttempt,
+  useGradeAnswer,
   useSubmitAttempt,
 } from './api'
 import { QuestionInput } from './QuestionInput'
@@ -87,6 +91,43 @@ function Feedback({ result }: { result: AnswerResult }) {
       </p>
       {result.feedback?.map((line, i) => <p key={i}>{line}</p>)}
       {result.explanation && <p className="whitespace-pre-line">{result.explanation}</p>}
+    </div>
+  )
+}
+
+/** Practice mode: hints revealed one at a time (the server counts them). */
+function Hints({ attemptId, questionId, available, initial }: { attemptId: string; questionId: string; available: number; initial: string[] }) {
+  const [hints, setHints] = useState(initial)
+  const [pending, setPending] = useState(false)
+  const toast = useToast()
+  if (!available) return null
+  return (
+    <div className="space-y-2">
+      {hints.length > 0 && (
+        <ol aria-label="Hints" className="list-decimal space-y-1 pl-5 text-sm">
+          {hints.map((hint, i) => (
+            <li key={i}>{hint}</li>
+          ))}
+        </ol>
+      )}
+      {hints.length < available && (
+        <Button
+          variant="secondary"
+          pending={pending}
+          onClick={async () => {
+            setPending(true)
+            try {
+              setHints((await showHint(attemptId, questionId)).hints)
+            } catch (error) {
+              toast.error(errorMessage(error))
+            } finally {
+              setPending(false)
+            }
+          }}
+        >
+          Show a hint ({available - hints.length} left)
+        </Button>
+      )}
     </div>
   )
 }
@@ -239,6 +280,9 @@ function TakeAttempt({ attempt }: { attempt: Attempt }) {
             </Button>
           </div>
         )}
+        {attempt.mode === 'practice' && (
+          <Hints key={qid} attemptId={attempt.id} questionId={qid} available={view.hints_available ?? 0} initial={result?.hints ?? []} />
+        )}
         {result && state !== 'saving' && <Feedback result={result} />}
       </section>
       <div className="flex flex-wrap justify-between gap-2">
@@ -276,14 +320,46 @@ function TakeAttempt({ attempt }: { attempt: Attempt }) {
   )
 }
 
+function GradeForm({ attemptId, questionId, result }: { attemptId: string; questionId: string; result: AnswerResult }) {
+  const grade = useGradeAnswer(attemptId)
+  const toast = useToast()
+  const [score, setScore] = useState(result.score == null ? '' : String(Math.round(result.score * 100)))
+  const [feedback, setFeedback] = useState(result.mentor_feedback ?? '')
+  const [error, setError] = useState<string | undefined>()
+  return (
+    <form
+      noValidate
+      className="grid gap-2 rounded-lg border border-slate-200 p-3 sm:grid-cols-[8rem_1fr_auto] sm:items-end dark:border-slate-800"
+      onSubmit={(event) => {
+        event.preventDefault()
+        const n = Number(score)
+        if (!score.trim() || !Number.isFinite(n) || n < 0 || n > 100) return setError('Enter a score from 0 to 100.')
+        setError(undefined)
+        grade.mutate(
+          { questionId, score: n / 100, feedback },
+          { onSuccess: () => toast.success('Grade saved.'), onError: (e) => toast.error(errorMessage(e)) },
+        )
+      }}
+    >
+      <Field label="Score (%)" inputMode="numeric" value={score} onChange={(e) => setScore(e.target.value)} error={error} />
+      <Field label="Feedback to the learner" value={feedback} maxLength={5000} onChange={(e) => setFeedback(e.target.value)} />
+      <Button type="submit" variant="secondary" pending={grade.isPending}>
+        {result.status === 'pending' ? 'Grade' : 'Change grade'}
+      </Button>
+    </form>
+  )
+}
+
 function AttemptResult({ attempt }: { attempt: Attempt }) {
+  const { role } = useAuth()
+  const mentor = role === 'mentor' || role === 'org_admin'
   const assessment = useAssessment(attempt.assessment_id)
   const revealed = attempt.answers.some((a) => a.revealed)
   const closes = assessment.data?.closes_at
   return (
     <Page
       title={`Result: ${assessment.data?.title ?? 'quiz'}`}
-      description={`Attempt ${attempt.number}${attempt.submitted_at ? `, handed in ${new Date(attempt.submitted_at).toLocaleString()}` : ''}${attempt.auto_submitted ? ' when time was up' : ''}`}
+      description={attempt.status === 'in_progress' ? `Attempt ${attempt.number}, in progress` : `Attempt ${attempt.number}${attempt.submitted_at ? `, handed in ${new Date(attempt.submitted_at).toLocaleString()}` : ''}${attempt.auto_submitted ? ' when time was up' : ''}`}
       actions={
         <ButtonLink variant="secondary" to={`/quizzes/${attempt.assessment_id}`}>
           Back to the quiz
@@ -352,6 +428,9 @@ function AttemptResult({ attempt }: { attempt: Attempt }) {
                   </p>
                 ))}
                 {result?.mentor_feedback && <p className="text-sm">Mentor: {result.mentor_feedback}</p>}
+                {mentor && attempt.status === 'submitted' && result?.answer && (
+                  <GradeForm attemptId={attempt.id} questionId={view.question_id} result={result} />
+                )}
                 {result?.explanation && (
                   <div className="rounded-lg bg-slate-50 p-3 text-sm dark:bg-slate-800">
                     <p className="font-medium">Explanation</p>
@@ -369,8 +448,9 @@ function AttemptResult({ attempt }: { attempt: Attempt }) {
 
 export default function AttemptPage() {
   const { attemptId = '' } = useParams()
+  const { me } = useAuth()
   const attempt = useAttempt(attemptId)
-  if (attempt.isPending) return <PageSpinner label="Loading the quiz" />
+  if (attempt.isPending || !me) return <PageSpinner label="Loading the quiz" />
   if (attempt.isError)
     return (
       <ErrorState
@@ -380,6 +460,8 @@ export default function AttemptPage() {
         action={<Link to="/quizzes">Your quizzes</Link>}
       />
     )
-  if (attempt.data.status === 'in_progress') return <TakeAttempt key={attempt.data.id} attempt={attempt.data} />
+  // Only its learner takes an attempt; a mentor opening someone's attempt in progress sees where it stands.
+  if (attempt.data.status === 'in_progress' && attempt.data.user_id === me?.id)
+    return <TakeAttempt key={attempt.data.id} attempt={attempt.data} />
   return <AttemptResult attempt={attempt.data} />
 }

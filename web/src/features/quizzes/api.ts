@@ -189,3 +189,26 @@ export const memberNamesQueryOptions = () =>
 export function useMemberNames(enabled: boolean) {
   return useQuery({ ...memberNamesQueryOptions(), enabled })
 }
+
+/** A mentor's grade for one answer (free text, or an override of the automatic grade). */
+export function useGradeAnswer(attemptId: string) {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: async ({ questionId, score, feedback }: { questionId: string; score: number; feedback: string }) =>
+      unwrap(
+        await api.PUT('/api/v1/attempts/{attempt_id}/answers/{question_id}/grade', {
+          params: { path: { attempt_id: attemptId, question_id: questionId } },
+          body: { score, feedback: feedback.trim() || null },
+        }),
+      ),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['quizzes'] }),
+  })
+}
+
+export async function showHint(attemptId: string, questionId: string) {
+  return unwrap(
+    await api.POST('/api/v1/attempts/{attempt_id}/answers/{question_id}/hint', {
+      params: { path: { attempt_id: attemptId, question_id: questionId } },
+    }),
+  )
+}

@@ -70,7 +70,7 @@ const blank = (id: string) => ({ question_id: id, answer: null, saved_at: null }
 const attempt = {
   id: 'at-1',
   assessment_id: 'as-1',
-  user_id: 'u-1',
+  user_id: meBody().id,
   number: 1,
   mode: 'assessment',
   status: 'in_progress',
@@ -179,6 +179,42 @@ describe('taking a quiz', () => {
     expect(await screen.findByText('Time is up: your answers were handed in.')).toBeInTheDocument()
     expect(await screen.findByRole('heading', { name: 'Your answers are in' })).toBeInTheDocument()
     expect(screen.getByText(/appear once the quiz closes/)).toBeInTheDocument()
+  })
+})
+
+describe('reviewing as a mentor', () => {
+  it('grades a free-text answer waiting for a mentor', async () => {
+    const user = userEvent.setup()
+    const essay = view('q-9', 0, 'free_text', 'Why do stars twinkle?')
+    const fake = fakeApi({
+      ...as('mentor'),
+      'GET /api/v1/attempts/at-2': () =>
+        json({
+          ...attempt,
+          id: 'at-2',
+          user_id: 'someone-else',
+          status: 'submitted',
+          submitted_at: '2026-11-25T10:03:00Z',
+          score: 0,
+          passed: null,
+          pending: 1,
+          questions: [essay],
+          answers: [{ ...blank('q-9'), answer: { type: 'free_text', text: 'The air moves.' }, revealed: true, status: 'pending', score: null }],
+        }),
+      'GET /api/v1/assessments/as-1': () => json(assessment),
+      'PUT /api/v1/attempts/at-2/answers/q-9/grade': () =>
+        json({ question_id: 'q-9', answer: { type: 'free_text', text: 'The air moves.' }, saved_at: null, status: 'graded', score: 0.8 }),
+    })
+    renderRoutes(attemptRoutes, '/attempts/at-2')
+    expect(await screen.findByRole('heading', { name: 'Question 1: Waiting for a grade' })).toBeInTheDocument()
+    expect(screen.getByText('1 answer waiting for a mentor’s grade')).toBeInTheDocument()
+    await user.click(await screen.findByRole('button', { name: 'Grade' }))
+    expect(screen.getByText('Enter a score from 0 to 100.')).toBeInTheDocument()
+    await user.type(screen.getByLabelText('Score (%)'), '80')
+    await user.type(screen.getByLabelText('Feedback to the learner'), 'Turbulence, yes.')
+    await user.click(screen.getByRole('button', { name: 'Grade' }))
+    expect(await screen.findByText('Grade saved.')).toBeInTheDocument()
+    expect(fake.calls('PUT /api/v1/attempts/at-2/answers/q-9/grade')[0]?.body).toEqual({ score: 0.8, feedback: 'Turbulence, yes.' })
   })
 })
 
