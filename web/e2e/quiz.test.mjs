@@ -48,6 +48,18 @@ async function call(method, path, { token, body } = {}) {
 }
 
 const main = () => page.getByRole('navigation', { name: 'Main' }).first()
+const authorUrls = []
+
+/** At 360 px wide, the page scrolls only downwards (tables scroll inside their own box). */
+async function fitsPhone(url) {
+  const viewport = page.viewportSize()
+  await page.setViewportSize({ width: 360, height: 740 })
+  if (url) await page.goto(url)
+  await page.getByRole('heading', { level: 1 }).first().waitFor()
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  await page.setViewportSize(viewport)
+  assert.ok(overflow <= 0, `${url ?? page.url()} is ${overflow}px wider than the screen`)
+}
 
 async function signIn(who) {
   await page.goto(server.url + '/login')
@@ -166,11 +178,13 @@ step('the mentor adds three questions of different types to the bank', async () 
   await table.getByText('How many planets orbit the Sun?').waitFor()
   assert.equal(await table.locator('tbody tr').count(), 3)
   await shot(page, 'quiz', 'question-bank')
+  authorUrls.push(page.url())
 })
 
 step('the mentor builds the quiz from the bank and assigns it to the course', async () => {
   await page.getByRole('link', { name: 'Build a quiz' }).click()
   await page.getByRole('heading', { name: 'New quiz' }).waitFor()
+  authorUrls.push(page.url())
   // The course the mentor came from is already chosen.
   await page.getByLabel('Course').locator('option:checked', { hasText: COURSE }).waitFor({ state: 'attached' })
   await page.getByLabel('Quiz title').fill(QUIZ)
@@ -188,6 +202,7 @@ step('the mentor builds the quiz from the bank and assigns it to the course', as
   await page.getByText('Published: assigned to the course’s learners').waitFor()
   await page.getByText('3 questions · 15 min · 2 attempts').waitFor()
   await page.getByText('Nobody has taken this quiz yet.').waitFor()
+  for (const url of [...authorUrls, page.url()]) await fitsPhone(url)
   await signOut()
 })
 
@@ -218,6 +233,7 @@ step('the learner answers; each answer is saved as they go', async () => {
   await page.getByRole('button', { name: 'Question 1, answered' }).waitFor()
   await page.getByText('3 of 3 answered').waitFor()
   await shot(page, 'quiz', 'taking')
+  await fitsPhone()
   // A reload keeps every answer: they are on the server.
   await page.reload()
   await page.getByRole('heading', { name: 'Question 1 of 3' }).waitFor()
