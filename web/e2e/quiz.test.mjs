@@ -146,10 +146,19 @@ step('the mentor enrols the learner in the course', async () => {
   await shot(page, 'quiz', 'course-editor')
 })
 
-step('the mentor adds three questions of different types to the bank', async () => {
+step('a faulty GIFT file is reported line by line; the mentor adds three questions to the bank', async () => {
   await page.getByRole('link', { name: 'Question bank' }).click()
   await page.getByRole('heading', { name: 'Question bank' }).waitFor()
   await page.getByText('No questions yet').waitFor()
+
+  // A GIFT file with mistakes imports nothing and lists each mistake with its line.
+  await page.getByLabel('GIFT text').fill('::q1:: Sirius is a star {T\n\n::q2:: Vega {=a ~b}\n\nJust text\n')
+  await page.getByRole('button', { name: 'Import questions' }).click()
+  const report = page.getByRole('list', { name: 'Errors in the GIFT file' })
+  await report.getByText('Line 1: the answer block `{` is never closed').waitFor()
+  await report.getByText(/^Line 5: no answer block/).waitFor()
+  await page.getByText('No questions yet').waitFor()
+  await page.getByLabel('GIFT text').fill('')
 
   await page.getByRole('button', { name: 'New question' }).click()
   await page.getByLabel('Question text (Markdown)').fill('Which star is the brightest in the night sky?')
