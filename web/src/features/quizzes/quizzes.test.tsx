@@ -5,7 +5,8 @@ import { clearSession } from '@/lib/auth/session'
 import { fakeApi, json, meBody, problem, tokenPair } from '@/test/fakeApi'
 import { renderRoutes } from '@/test/render'
 import AttemptPage from './AttemptPage'
-import QuizBuilderPage from './QuizBuilderPage'
+import { describeAnswer } from './answers'
+import QuizBuilderPage, { toLocalInput } from './QuizBuilderPage'
 import QuizPage from './QuizPage'
 
 afterEach(() => clearSession())
@@ -308,5 +309,25 @@ describe('quiz builder', () => {
         shuffle_options: true,
       },
     })
+  })
+})
+
+describe('dates and answers in words', () => {
+  it('shows a window in the organisation’s wall-clock time, daylight saving included', () => {
+    expect(toLocalInput('2026-07-01T08:30:00Z', 'Europe/Paris')).toBe('2026-07-01T10:30')
+    expect(toLocalInput('2026-12-01T08:30:00Z', 'Europe/Paris')).toBe('2026-12-01T09:30')
+    expect(toLocalInput(null, 'UTC')).toBe('')
+  })
+
+  it('describes answers with the texts the learner saw', () => {
+    const [single] = questions
+    expect(describeAnswer(single!, { type: 'single_choice', choice: 'a' })).toBe('Sirius')
+    expect(describeAnswer(single!, { type: 'single_choice', choice: null })).toBe('Not answered')
+    expect(describeAnswer(single!, null)).toBe('Not answered')
+    const ordering = view('q-5', 0, 'ordering', 'Order by size', [
+      { id: 'm', text: 'Moon' },
+      { id: 'e', text: 'Earth' },
+    ])
+    expect(describeAnswer(ordering, { type: 'ordering', order: ['m', 'e'] })).toBe('Moon → Earth')
   })
 })
