@@ -312,6 +312,42 @@ describe('quiz builder', () => {
   })
 })
 
+describe('editing a quiz', () => {
+  it('keeps its course and sends only what the form holds, window in the organisation’s zone', async () => {
+    const user = userEvent.setup()
+    const existing = {
+      ...assessment,
+      policy: { ...assessment.policy, questions: ['q-1'] },
+      published: false,
+      opens_at: '2026-12-01T08:00:00Z',
+      time_zone: 'Europe/Paris',
+    }
+    const fake = fakeApi({
+      ...as('mentor'),
+      'GET /api/v1/assessments/as-1': () => json(existing),
+      'GET /api/v1/courses': () => json(page([])),
+      'GET /api/v1/courses/c-1/questions': () => json(page([])),
+      'PATCH /api/v1/assessments/as-1': (seen) => json({ ...existing, ...(seen.body as object) }),
+    })
+    renderRoutes(
+      [
+        { path: '/author/quizzes/:assessmentId', element: <QuizBuilderPage /> },
+        { path: '/quizzes/:assessmentId', element: <p>quiz page</p> },
+      ],
+      '/author/quizzes/as-1',
+    )
+    expect(await screen.findByLabelText('Opens at')).toHaveValue('2026-12-01T09:00')
+    expect(screen.getByLabelText('Time limit (minutes)')).toHaveValue('10')
+    await user.click(screen.getByLabelText(/Publish to the course’s learners/))
+    await user.click(screen.getByRole('button', { name: 'Save quiz' }))
+    expect(await screen.findByText('quiz page')).toBeInTheDocument()
+    const body = fake.calls('PATCH /api/v1/assessments/as-1')[0]?.body as Record<string, unknown>
+    expect(body).not.toHaveProperty('course_id')
+    expect(body).toMatchObject({ published: true, opens_at: '2026-12-01T09:00', closes_at: null })
+    expect(body.policy).toMatchObject({ questions: ['q-1'], time_limit_minutes: 10, max_attempts: 2 })
+  })
+})
+
 describe('dates and answers in words', () => {
   it('shows a window in the organisation’s wall-clock time, daylight saving included', () => {
     expect(toLocalInput('2026-07-01T08:30:00Z', 'Europe/Paris')).toBe('2026-07-01T10:30')
