@@ -221,7 +221,9 @@ step('the learner finds the assigned quiz and starts it', async () => {
   assert.equal(await nav.getByRole('link', { name: 'Course authoring' }).count(), 0)
   assert.equal(await nav.getByRole('link', { name: 'Quiz builder' }).count(), 0)
   await nav.getByRole('link', { name: 'Quizzes' }).click()
-  await page.getByRole('table', { name: 'Your quizzes' }).getByRole('link', { name: QUIZ }).click()
+  const quizzes = page.getByRole('table', { name: 'Your quizzes' })
+  await quizzes.getByText('Not started').waitFor()
+  await quizzes.getByRole('link', { name: QUIZ }).click()
   await page.getByRole('heading', { level: 1, name: QUIZ }).waitFor()
   await page.getByRole('button', { name: 'Start the quiz' }).click()
   await page.getByRole('heading', { name: 'Question 1 of 3' }).waitFor()
@@ -279,6 +281,8 @@ step('the learner reads the lesson, and the quiz screens fit a 360 px phone', as
   await page.getByRole('link', { name: COURSE }).click()
   await page.getByText('1 of 1 lessons completed').waitFor()
   const quizUrl = `${server.url}/quizzes`
+  await page.goto(quizUrl)
+  await page.getByRole('table', { name: 'Your quizzes' }).getByText('Best 67 % · passed').waitFor()
   await page.setViewportSize({ width: 360, height: 740 })
   for (const url of [quizUrl, lessonUrl, `${server.url}/courses`]) {
     await page.goto(url)

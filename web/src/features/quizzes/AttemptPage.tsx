@@ -190,6 +190,15 @@ function TakeAttempt({ attempt }: { attempt: Attempt }) {
     return () => pending.forEach((t) => clearTimeout(t))
   }, [])
 
+  // Leaving the page with an answer not yet on the server: the browser asks first.
+  const unsaved = Object.values(saving).some((s) => s !== 'saved') || timers.current.size > 0
+  useEffect(() => {
+    if (!unsaved) return
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault()
+    window.addEventListener('beforeunload', warn)
+    return () => window.removeEventListener('beforeunload', warn)
+  }, [unsaved])
+
   function onChange(questionId: string, answer: Answer, immediate: boolean) {
     latest.current = { ...latest.current, [questionId]: answer }
     setAnswers(latest.current)

@@ -1,4 +1,5 @@
 /** Quizzes: those assigned to the learner (published, of their courses), or every quiz for mentors. */
+import { useQueries } from '@tanstack/react-query'
 import { Link, useSearchParams } from 'react-router'
 import { ButtonLink } from '@/components/Button'
 import { EmptyState } from '@/components/EmptyState'
@@ -9,7 +10,18 @@ import { Page } from '@/components/Page'
 import { SkeletonRows } from '@/components/Spinner'
 import { type Column, Table } from '@/components/Table'
 import { errorMessage } from '@/api/problem'
-import { type Assessment, useAssessments, useCourseChoices } from './api'
+import { type Assessment, type AttemptSummary, attemptsQueryOptions, percent, useAssessments, useCourseChoices } from './api'
+
+/** Where the learner stands on a quiz, from their own attempts. */
+export function standing(attempts: readonly AttemptSummary[] | undefined): string {
+  if (!attempts) return '…'
+  if (attempts.some((a) => a.status === 'in_progress')) return 'In progress'
+  if (!attempts.length) return 'Not started'
+  const scores = attempts.map((a) => a.score).filter((x): x is number => x != null)
+  if (!scores.length) return 'Handed in'
+  const passed = attempts.some((a) => a.passed)
+  return `Best ${percent(Math.max(...scores))}${passed ? ' · passed' : ''}`
+}
 
 export function windowText(a: Assessment): string {
   const fmt = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
@@ -35,6 +47,11 @@ export default function QuizListPage({ manage = false }: { manage?: boolean }) {
   const quizzes = useAssessments(courseId)
   const courses = useCourseChoices()
   const courseTitle = new Map(courses.data?.items.map((c) => [c.id, c.title]))
+  // Learners see their own standing on each quiz (the same cached answer the quiz page uses).
+  const mine = useQueries({
+    queries: (manage ? [] : (quizzes.data?.items ?? [])).map((a) => attemptsQueryOptions(a.id)),
+  })
+  const standingOf = new Map((manage ? [] : (quizzes.data?.items ?? [])).map((a, i) => [a.id, standing(mine[i]?.data?.items)]))
 
   const columns: Column<Assessment>[] = [
     {
@@ -55,6 +72,7 @@ export default function QuizListPage({ manage = false }: { manage?: boolean }) {
     { key: 'settings', header: 'Settings', cell: settingsText },
     { key: 'window', header: 'Open', cell: windowText },
   ]
+  if (!manage) columns.push({ key: 'mine', header: 'Your result', cell: (a) => standingOf.get(a.id) ?? '…' })
   if (manage) {
     columns.push({ key: 'state', header: 'State', cell: (a) => (a.published ? 'Published' : 'Draft') })
     columns.push({

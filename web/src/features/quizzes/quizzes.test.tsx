@@ -7,6 +7,7 @@ import { renderRoutes } from '@/test/render'
 import AttemptPage from './AttemptPage'
 import { describeAnswer } from './answers'
 import QuizBuilderPage, { toLocalInput } from './QuizBuilderPage'
+import { standing } from './QuizListPage'
 import QuizPage from './QuizPage'
 
 afterEach(() => clearSession())
@@ -353,6 +354,19 @@ describe('dates and answers in words', () => {
     expect(toLocalInput('2026-07-01T08:30:00Z', 'Europe/Paris')).toBe('2026-07-01T10:30')
     expect(toLocalInput('2026-12-01T08:30:00Z', 'Europe/Paris')).toBe('2026-12-01T09:30')
     expect(toLocalInput(null, 'UTC')).toBe('')
+  })
+
+  it('sums up where a learner stands on a quiz', () => {
+    const summary = { id: 'x', user_id: 'u', number: 1, started_at: '', submitted_at: null, auto_submitted: false, pending: 0 }
+    expect(standing([])).toBe('Not started')
+    expect(standing([{ ...summary, status: 'in_progress', score: null, passed: null }])).toBe('In progress')
+    expect(standing([{ ...summary, status: 'submitted', score: null, passed: null }])).toBe('Handed in')
+    expect(
+      standing([
+        { ...summary, status: 'submitted', score: 0.4, passed: false },
+        { ...summary, status: 'submitted', score: 0.9, passed: true },
+      ]),
+    ).toBe('Best 90 % · passed')
   })
 
   it('describes answers with the texts the learner saw', () => {
