@@ -117,6 +117,9 @@ step('the mentor creates a course and publishes it', async () => {
   await page.getByRole('heading', { name: `Edit: ${COURSE}` }).waitFor()
   await page.getByRole('button', { name: 'Publish course' }).click()
   await page.getByText('Published: learners can see it.').waitFor()
+  await page.getByLabel('New skill').fill('Star brightness')
+  await page.getByRole('button', { name: 'Add skill' }).click()
+  await page.getByRole('list', { name: 'Skills of the course' }).getByText('Star brightness').waitFor()
 })
 
 step('the mentor writes a lesson in Markdown and previews the server’s rendering', async () => {
@@ -166,6 +169,7 @@ step('a faulty GIFT file is reported line by line; the mentor adds three questio
   await page.getByLabel('Choice 2', { exact: true }).fill('Polaris')
   await page.getByLabel('Choice 3', { exact: true }).fill('Vega')
   await page.getByLabel('Explanation (shown after answering)').fill('Sirius shines at magnitude −1.46.')
+  await page.getByRole('checkbox', { name: 'Star brightness' }).check()
   await page.getByRole('button', { name: 'Add question' }).click()
   await page.getByText('Question added.').first().waitFor()
 

@@ -20,6 +20,8 @@ import {
   useEnrolments,
   useOrgMembers,
   useOutline,
+  useReplaceSkills,
+  useSkills,
   useUpdateCourse,
 } from './api'
 
@@ -164,6 +166,70 @@ function OutlineCard({ courseId }: { courseId: string }) {
   )
 }
 
+function SkillsCard({ courseId }: { courseId: string }) {
+  const skills = useSkills(courseId)
+  const replace = useReplaceSkills(courseId)
+  const toast = useToast()
+  const [name, setName] = useState('')
+  const [error, setError] = useState<string | undefined>()
+  const list = skills.data ?? []
+
+  function onSubmit(event: FormEvent) {
+    event.preventDefault()
+    const slug = slugify(name).slice(0, 64)
+    if (!name.trim() || !slug) return setError('Name the skill with some letters or digits.')
+    if (list.some((s) => s.slug === slug)) return setError('The course already has this skill.')
+    setError(undefined)
+    replace.mutate([...list, { slug, name: name.trim(), description: '' }], {
+      onSuccess: () => setName(''),
+      onError: (e) => setError(errorMessage(e)),
+    })
+  }
+
+  return (
+    <Card title="Skills" description="What the course teaches; lessons and questions name the skills they train.">
+      {skills.isPending && <SkeletonRows rows={1} label="Loading skills" />}
+      {skills.isError && <ErrorState message={errorMessage(skills.error)} onRetry={() => void skills.refetch()} />}
+      {skills.data && (
+        <div className="space-y-3">
+          {list.length === 0 ? (
+            <p className="text-sm text-slate-700 dark:text-slate-300">No skills yet.</p>
+          ) : (
+            <ul aria-label="Skills of the course" className="flex flex-wrap gap-2">
+              {list.map((skill) => (
+                <li key={skill.slug} className="flex items-center gap-1 rounded-full bg-slate-100 py-1 pl-3 pr-1 text-sm dark:bg-slate-800">
+                  {skill.name}
+                  <button
+                    type="button"
+                    className="rounded-full px-2 hover:bg-slate-200 dark:hover:bg-slate-700"
+                    aria-label={`Remove skill ${skill.name}`}
+                    onClick={() =>
+                      replace.mutate(
+                        list.filter((s) => s.slug !== skill.slug),
+                        { onError: (e) => toast.error(errorMessage(e)) },
+                      )
+                    }
+                  >
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <form noValidate onSubmit={onSubmit} className="flex flex-wrap items-end gap-2">
+            <div className="min-w-0 flex-1">
+              <Field label="New skill" value={name} maxLength={200} onChange={(e) => setName(e.target.value)} error={error} />
+            </div>
+            <Button type="submit" variant="secondary" pending={replace.isPending}>
+              Add skill
+            </Button>
+          </form>
+        </div>
+      )}
+    </Card>
+  )
+}
+
 function EnrolmentsCard({ courseId }: { courseId: string }) {
   const enrolments = useEnrolments(courseId)
   const members = useOrgMembers()
@@ -251,6 +317,7 @@ export default function CourseEditorPage() {
       }
     >
       <DetailsCard key={course.data.updated_at} course={course.data} />
+      <SkillsCard courseId={courseId} />
       <OutlineCard courseId={courseId} />
       <EnrolmentsCard courseId={courseId} />
     </Page>

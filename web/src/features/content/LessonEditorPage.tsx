@@ -10,7 +10,8 @@ import { PageSpinner, Spinner } from '@/components/Spinner'
 import { useToast } from '@/components/Toast'
 import { errorMessage } from '@/api/problem'
 import { formErrors, type FormErrors, NO_ERRORS } from '@/lib/forms'
-import { type Lesson, useLesson, usePreview, useUpdateLesson } from './api'
+import { type Lesson, useLesson, usePreview, useSkills, useUpdateLesson } from './api'
+import { SkillPicker } from './SkillPicker'
 
 function LessonForm({ lesson }: { lesson: Lesson }) {
   const update = useUpdateLesson(lesson.id)
@@ -21,6 +22,8 @@ function LessonForm({ lesson }: { lesson: Lesson }) {
   const [body, setBody] = useState(lesson.body)
   const [minutes, setMinutes] = useState(lesson.estimated_minutes ? String(lesson.estimated_minutes) : '')
   const [published, setPublished] = useState(lesson.published)
+  const [skills, setSkills] = useState<string[]>(lesson.skills)
+  const courseSkills = useSkills(lesson.course_id)
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS)
   // What the preview shows: the saved rendering until the author asks for a fresh one.
   const [html, setHtml] = useState(lesson.body_html)
@@ -35,7 +38,7 @@ function LessonForm({ lesson }: { lesson: Lesson }) {
     setErrors({ fields, form: null })
     if (Object.keys(fields).length) return
     update.mutate(
-      { title: title.trim(), body, published, estimated_minutes: m },
+      { title: title.trim(), body, published, estimated_minutes: m, skills },
       {
         onSuccess: (saved) => {
           setHtml(saved.body_html)
@@ -103,6 +106,7 @@ function LessonForm({ lesson }: { lesson: Lesson }) {
           {stale && !preview.data && <p className="text-sm text-slate-600 dark:text-slate-400">Showing the saved version.</p>}
         </section>
       </div>
+      <SkillPicker skills={courseSkills.data ?? []} value={skills} onChange={setSkills} />
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" checked={published} onChange={(e) => setPublished(e.target.checked)} className="size-4" />
         Published (learners enrolled in a published course can read it)

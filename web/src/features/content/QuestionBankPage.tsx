@@ -22,6 +22,7 @@ import {
   useImportGift,
   useQuestions,
   useSaveQuestion,
+  useSkills,
 } from './api'
 import { QuestionEditor } from './QuestionEditor'
 
@@ -114,6 +115,7 @@ export default function QuestionBankPage() {
   const course = useCourse(courseId)
   const [type, setType] = useState<QuestionType | ''>('')
   const questions = useQuestions(courseId, type)
+  const skills = useSkills(courseId)
   const save = useSaveQuestion(courseId)
   const archive = useArchiveQuestion()
   const toast = useToast()
@@ -179,6 +181,7 @@ export default function QuestionBankPage() {
           <QuestionEditor
             key={editing?.id ?? 'new'}
             question={editing}
+            skills={skills.data ?? []}
             pending={save.isPending}
             onCancel={() => setEditing(undefined)}
             onSave={async (body) => {

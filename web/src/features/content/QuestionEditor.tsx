@@ -3,7 +3,8 @@ import { type FormEvent, useId, useState } from 'react'
 import { Button } from '@/components/Button'
 import { Field, FormError, SelectField } from '@/components/Field'
 import { formErrors, type FormErrors, NO_ERRORS } from '@/lib/forms'
-import { QUESTION_TYPE_LABELS, type QuestionIn, type QuestionRead, type QuestionSpec, type QuestionType } from './api'
+import { QUESTION_TYPE_LABELS, type QuestionIn, type QuestionRead, type QuestionSpec, type QuestionType, type Skill } from './api'
+import { SkillPicker } from './SkillPicker'
 
 /** Types this form writes; ordering and matching questions come from imports and keep their answers. */
 export const EDITABLE_TYPES = ['single_choice', 'multiple_choice', 'true_false', 'short_text', 'numeric', 'free_text'] as const
@@ -31,6 +32,7 @@ interface Draft {
   value: string
   tolerance: string
   rubric: string
+  skills: string[]
 }
 
 const LETTERS = 'abcdefghijklmnopqrst'
@@ -70,6 +72,7 @@ export function draftOf(read: QuestionRead | null): Draft {
     value: read?.type === 'numeric' && numeric?.value != null ? String(numeric.value) : '',
     tolerance: read?.type === 'numeric' && numeric?.tolerance != null ? String(numeric.tolerance) : '0',
     rubric: str('rubric'),
+    skills: read?.skills ?? [],
   }
 }
 
@@ -95,6 +98,7 @@ export function buildQuestion(draft: Draft): { errors: Record<string, string>; s
     explanation: draft.explanation,
     hints: lines(draft.hints),
     difficulty: Number(draft.difficulty),
+    skills: draft.skills,
     ...(draft.title.trim() ? { title: draft.title.trim() } : {}),
   }
   const choices = draft.choices
@@ -142,11 +146,14 @@ const FIELDS = ['question.text', 'question.choices', 'question.answers', 'questi
 
 export function QuestionEditor({
   question,
+  skills = [],
   pending,
   onSave,
   onCancel,
 }: {
   question: QuestionRead | null
+  /** The course's skills, to tick those the question tests. */
+  skills?: readonly Skill[]
   pending: boolean
   /** Resolves when saved; rejects with the API error, which is shown on the form. */
   onSave: (body: QuestionIn) => Promise<unknown>
@@ -331,6 +338,7 @@ export function QuestionEditor({
         error={errors.fields['question.explanation']}
         rows={3}
       />
+      <SkillPicker skills={skills} value={draft.skills} onChange={(v) => set('skills', v)} />
       <TextArea id={`${id}-hints`} label="Hints (one a line, for practice)" value={draft.hints} onChange={(v) => set('hints', v)} rows={2} />
       <div className="flex flex-wrap gap-2">
         <Button type="submit" pending={pending}>

@@ -289,3 +289,33 @@ export function slugify(title: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 80)
 }
+
+// ---- skills -------------------------------------------------------------------------------------
+
+export type Skill = GetResult<'/api/v1/courses/{course_id}/skills'>[number]
+
+export const skillsQueryOptions = (courseId: string) =>
+  queryOptions({
+    queryKey: ['content', 'skills', courseId],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/v1/courses/{course_id}/skills', { params: { path: { course_id: courseId } }, signal })),
+  })
+
+export function useSkills(courseId: string) {
+  return useQuery({ ...skillsQueryOptions(courseId), enabled: Boolean(courseId) })
+}
+
+/** Replace the course's skills (a skill still used by a lesson, question or quiz is refused: 409/422). */
+export function useReplaceSkills(courseId: string) {
+  const invalidate = useInvalidateContent()
+  return useMutation({
+    mutationFn: async (skills: Skill[]) =>
+      unwrap(
+        await api.PUT('/api/v1/courses/{course_id}/skills', {
+          params: { path: { course_id: courseId } },
+          body: skills.map((s) => ({ slug: s.slug, name: s.name, description: s.description })),
+        }),
+      ),
+    onSuccess: invalidate,
+  })
+}

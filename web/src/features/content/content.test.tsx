@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { clearSession } from '@/lib/auth/session'
 import { fakeApi, json, meBody, problem, tokenPair } from '@/test/fakeApi'
 import { renderRoutes } from '@/test/render'
+import CourseEditorPage from './CourseEditorPage'
 import CoursesPage from './CoursesPage'
 import LessonEditorPage from './LessonEditorPage'
 import QuestionBankPage from './QuestionBankPage'
@@ -54,6 +55,7 @@ describe('question editor', () => {
       explanation: 'Sirius, at −1.46.',
       hints: [],
       difficulty: 2,
+      skills: [],
       choices: [
         { id: 'a', text: 'Sirius', correct: true },
         { id: 'b', text: 'Vega', correct: false, feedback: 'Vega is fainter.' },
@@ -81,6 +83,7 @@ describe('question editor', () => {
       ...as('mentor'),
       'GET /api/v1/courses/c-1': () => json(course),
       'GET /api/v1/courses/c-1/questions': () => json(page(questions)),
+      'GET /api/v1/courses/c-1/skills': () => json([{ slug: 'planets', name: 'Planets', description: '' }]),
       'POST /api/v1/courses/c-1/questions': (seen) => {
         const body = seen.body as { question: { text: string; type: string } }
         const created = {
@@ -114,6 +117,7 @@ describe('question editor', () => {
     await user.type(screen.getByLabelText('Choice 3'), 'Venus')
     await user.click(screen.getByLabelText('Choice 3 is correct'))
     await user.type(screen.getByLabelText('Explanation (shown after answering)'), 'Sirius is a star.')
+    await user.click(screen.getByRole('checkbox', { name: 'Planets' }))
     await user.click(screen.getByRole('button', { name: 'Add question' }))
     expect(await screen.findByText('Question added.')).toBeInTheDocument()
     expect(fake.calls('POST /api/v1/courses/c-1/questions')[0]?.body).toEqual({
@@ -123,6 +127,7 @@ describe('question editor', () => {
         explanation: 'Sirius is a star.',
         hints: [],
         difficulty: 2,
+        skills: ['planets'],
         scoring: 'right_minus_wrong',
         choices: [
           { id: 'a', text: 'Mars', correct: true },
@@ -181,6 +186,7 @@ describe('lesson editor', () => {
     const fake = fakeApi({
       ...as('mentor'),
       'GET /api/v1/lessons/l-1': () => json(lesson),
+      'GET /api/v1/courses/c-1/skills': () => json([]),
       'POST /api/v1/content/preview': () => json({ html: '<p><strong>Brighter</strong> stars</p>' }),
       'PATCH /api/v1/lessons/l-1': (seen) => json({ ...lesson, ...(seen.body as object), body_html: '<p>saved</p>' }),
     })
@@ -201,6 +207,7 @@ describe('lesson editor', () => {
       body: '**Brighter** stars',
       published: true,
       estimated_minutes: null,
+      skills: [],
     })
   })
 })
@@ -221,5 +228,50 @@ describe('course catalogue', () => {
     expect(await screen.findByRole('link', { name: 'Continue Stars' })).toHaveAttribute('href', '/courses/c-1')
     expect(fake.calls('POST /api/v1/courses/c-1/enrolment')).toHaveLength(1)
     expect(screen.queryByRole('link', { name: 'Manage courses' })).not.toBeInTheDocument()
+  })
+})
+
+describe('course editor', () => {
+  it('adds a skill, refuses to remove one still in use, and publishes', async () => {
+    const user = userEvent.setup()
+    let skills = [{ slug: 'stars', name: 'Stars', description: '' }]
+    let published = false
+    const fake = fakeApi({
+      ...as('mentor'),
+      'GET /api/v1/courses/c-1': () => json({ ...course, published }),
+      'PATCH /api/v1/courses/c-1': (seen) => {
+        published = Boolean((seen.body as { published?: boolean }).published)
+        return json({ ...course, published, updated_at: '2026-11-25T11:00:00Z' })
+      },
+      'GET /api/v1/courses/c-1/outline': () =>
+        json({ course, skills, modules: [], lessons_total: 0, lessons_completed: 0 }),
+      'GET /api/v1/courses/c-1/skills': () => json(skills),
+      'PUT /api/v1/courses/c-1/skills': (seen, count) => {
+        if (count === 2) return problem(409, 'The skill “stars” is still used by a lesson.')
+        skills = seen.body as typeof skills
+        return json(skills)
+      },
+      'GET /api/v1/courses/c-1/enrolments': () => json(page([])),
+      'GET /api/v1/org/members': () => json(page([])),
+    })
+    renderRoutes([{ path: '/author/courses/:courseId', element: <CourseEditorPage /> }], '/author/courses/c-1')
+    const list = await screen.findByRole('list', { name: 'Skills of the course' })
+    expect(within(list).getByText('Stars')).toBeInTheDocument()
+    await user.type(screen.getByLabelText('New skill'), 'Lunar phases')
+    await user.click(screen.getByRole('button', { name: 'Add skill' }))
+    expect(await within(list).findByText('Lunar phases')).toBeInTheDocument()
+    expect(fake.calls('PUT /api/v1/courses/c-1/skills')[0]?.body).toEqual([
+      { slug: 'stars', name: 'Stars', description: '' },
+      { slug: 'lunar-phases', name: 'Lunar phases', description: '' },
+    ])
+    await user.click(screen.getByRole('button', { name: 'Remove skill Stars' }))
+    expect(await screen.findByText('The skill “stars” is still used by a lesson.')).toBeInTheDocument()
+    expect(within(list).getByText('Stars')).toBeInTheDocument()
+
+    expect(screen.getByText('Draft: only mentors can see it.')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Publish course' }))
+    expect(await screen.findByText('The course is published.')).toBeInTheDocument()
+    expect(fake.calls('PATCH /api/v1/courses/c-1')[0]?.body).toEqual({ published: true })
+    expect(await screen.findByText('Published: learners can see it.')).toBeInTheDocument()
   })
 })
