@@ -5,13 +5,14 @@ const labels = (role: Parameters<typeof visibleNav>[0]) => visibleNav(role).map(
 
 describe('navigation by role', () => {
   it('shows each role only what it may use', () => {
-    const learning = ['Review', 'Skills', 'Badges', 'Leaderboards']
-    expect(labels('learner')).toEqual(['Home', ...learning, 'Organisations', 'Profile', 'Security'])
-    expect(labels('mentor')).toEqual(['Home', ...learning, 'Learners', 'Members', 'Organisations', 'Profile', 'Security'])
+    const studying = ['Courses', 'Quizzes', 'Review', 'Skills', 'Badges', 'Leaderboards']
+    const teaching = ['Learners', 'Course authoring', 'Quiz builder']
+    expect(labels('learner')).toEqual(['Home', ...studying, 'Organisations', 'Profile', 'Security'])
+    expect(labels('mentor')).toEqual(['Home', ...studying, ...teaching, 'Members', 'Organisations', 'Profile', 'Security'])
     expect(labels('org_admin')).toEqual([
       'Home',
-      ...learning,
-      'Learners',
+      ...studying,
+      ...teaching,
       'Members',
       'Invitations',
       'Organisations',

@@ -7,7 +7,7 @@ import { PageSpinner } from '@/components/Spinner'
 import { ProgressToasts } from '@/features/learning/ProgressToasts'
 import { learningNav } from '@/features/learning/routes'
 import { OrgSwitcher } from '@/features/orgs/OrgSwitcher'
-import { ADMIN_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
+import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
 import type { Role } from '@/lib/auth/me'
 import { ThemeToggle } from './ThemeToggle'
 
@@ -20,7 +20,12 @@ interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'Home', roles: null },
+  // Content and quizzes, then learning progress (Learners is the mentors' entry)
+  { to: '/courses', label: 'Courses', roles: ALL_ROLES },
+  { to: '/quizzes', label: 'Quizzes', roles: ALL_ROLES },
   ...learningNav,
+  { to: '/author/courses', label: 'Course authoring', roles: MENTOR_ROLES },
+  { to: '/author/quizzes', label: 'Quiz builder', roles: MENTOR_ROLES },
   { to: '/admin/members', label: 'Members', roles: MENTOR_ROLES },
   { to: '/admin/invitations', label: 'Invitations', roles: ADMIN_ROLES },
   { to: '/orgs', label: 'Organisations', roles: null },
