@@ -236,6 +236,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai/usage/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage Breakdown
+         * @description Calls, tokens and cost of the last `days` days, totalled by alias, deployment, user or day.
+         */
+        get: operations["ai-usage_breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai/usage/summary": {
         parameters: {
             query?: never;
@@ -1541,7 +1561,11 @@ export interface paths {
         delete: operations["mentor-delete_conversation"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Conversation
+         * @description Rename one of my conversations, or change its default mode.
+         */
+        patch: operations["mentor-update_conversation"];
         trace?: never;
     };
     "/api/v1/mentor/conversations/{conversation_id}/messages": {
@@ -2341,6 +2365,11 @@ export interface components {
             n: number;
             /** Title */
             title: string;
+            /**
+             * Url
+             * @description the lesson's page in the web app
+             */
+            url?: string | null;
         };
         /** ConversationCreate */
         ConversationCreate: {
@@ -2397,6 +2426,12 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** ConversationUpdate */
+        ConversationUpdate: {
+            mode?: components["schemas"]["Mode"] | null;
+            /** Title */
+            title?: string | null;
         };
         /**
          * Counter
@@ -4557,6 +4592,25 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** UsageBreakdown */
+        UsageBreakdown: {
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "alias" | "deployment" | "user" | "day";
+            /** Groups */
+            groups: components["schemas"]["UsageTotal"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Total Calls */
+            total_calls: number;
+            /** Total Cost Usd */
+            total_cost_usd: number;
+        };
         /** UsageGroup */
         UsageGroup: {
             /** Alias */
@@ -4637,6 +4691,27 @@ export interface components {
             resets_at: string;
             /** Spent Usd */
             spent_usd: number;
+        };
+        /** UsageTotal */
+        UsageTotal: {
+            /** Calls */
+            calls: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Key
+             * @description the alias, deployment, user id or day (YYYY-MM-DD, UTC)
+             */
+            key: string | null;
+            /**
+             * Label
+             * @description what to show: the user's name for users
+             */
+            label: string;
+            /** Output Tokens */
+            output_tokens: number;
         };
         /** VacationRead */
         VacationRead: {
@@ -6097,6 +6172,111 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_UsageRead_"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ai-usage_breakdown": {
+        parameters: {
+            query?: {
+                by?: "alias" | "deployment" | "user" | "day";
+                /** @description today (UTC) and the days before it */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageBreakdown"];
                 };
             };
             /** @description Malformed request */
@@ -14463,6 +14643,113 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mentor-update_conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationRead"];
+                };
             };
             /** @description Malformed request */
             400: {

@@ -7,14 +7,25 @@ describe('navigation by role', () => {
   it('shows each role only what it may use', () => {
     const studying = ['Courses', 'Quizzes', 'Review', 'Skills', 'Badges', 'Leaderboards']
     const teaching = ['Learners', 'Course authoring', 'Quiz builder']
-    expect(labels('learner')).toEqual(['Home', ...studying, 'Organisations', 'Profile', 'Security'])
-    expect(labels('mentor')).toEqual(['Home', ...studying, ...teaching, 'Members', 'Organisations', 'Profile', 'Security'])
+    expect(labels('learner')).toEqual(['Home', 'Mentor', ...studying, 'Organisations', 'Profile', 'Security'])
+    expect(labels('mentor')).toEqual([
+      'Home',
+      'Mentor',
+      ...studying,
+      ...teaching,
+      'Members',
+      'Organisations',
+      'Profile',
+      'Security',
+    ])
     expect(labels('org_admin')).toEqual([
       'Home',
+      'Mentor',
       ...studying,
       ...teaching,
       'Members',
       'Invitations',
+      'AI settings',
       'Organisations',
       'Profile',
       'Security',

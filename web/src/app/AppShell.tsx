@@ -16,10 +16,13 @@ interface NavItem {
   label: string
   /** Who sees it; `null` means every signed-in user, even without an organisation. */
   roles: readonly Role[] | null
+  /** Also active on the pages under it (`/mentor/<conversation>`). */
+  prefix?: boolean
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'Home', roles: null },
+  { to: '/mentor', label: 'Mentor', roles: ALL_ROLES, prefix: true },
   // Content and quizzes, then learning progress (Learners is the mentors' entry)
   { to: '/courses', label: 'Courses', roles: ALL_ROLES },
   { to: '/quizzes', label: 'Quizzes', roles: ALL_ROLES },
@@ -28,6 +31,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/author/quizzes', label: 'Quiz builder', roles: MENTOR_ROLES },
   { to: '/admin/members', label: 'Members', roles: MENTOR_ROLES },
   { to: '/admin/invitations', label: 'Invitations', roles: ADMIN_ROLES },
+  { to: '/admin/ai', label: 'AI settings', roles: ADMIN_ROLES, prefix: true },
   { to: '/orgs', label: 'Organisations', roles: null },
   { to: '/settings', label: 'Profile', roles: null },
   { to: '/settings/security', label: 'Security', roles: null },
@@ -70,7 +74,7 @@ export function AppShell() {
     <ul className="space-y-1">
       {items.map((item) => (
         <li key={item.to}>
-          <NavLink to={item.to} end className={navClass}>
+          <NavLink to={item.to} end={!item.prefix} className={navClass}>
             {item.label}
           </NavLink>
         </li>
