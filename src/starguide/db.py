@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Unpack
+from typing import Any
 
 import asyncpg
 from sqlalchemy import event
@@ -24,7 +24,7 @@ from sqlalchemy.sql import Select
 from starguide.config import Settings
 
 WRITE_OPTION = "starguide_write"
-AnySelect = Select[Unpack[tuple[Any, ...]]]
+AnySelect = Select[*tuple[Any, ...]]
 logger = logging.getLogger("starguide.db")
 
 

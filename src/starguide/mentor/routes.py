@@ -25,9 +25,9 @@ from starguide.mentor.schemas import (
     ConversationCreate,
     ConversationDetail,
     ConversationRead,
+    ConversationUpdate,
     LearnerConversationDetail,
     LearnerConversationRead,
-    ConversationUpdate,
     MessageCreate,
     MessageRead,
 )
