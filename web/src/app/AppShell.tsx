@@ -4,6 +4,8 @@ import { NavLink, Outlet, useLocation } from 'react-router'
 import { Button } from '@/components/Button'
 import { cx } from '@/components/cx'
 import { PageSpinner } from '@/components/Spinner'
+import { ProgressToasts } from '@/features/learning/ProgressToasts'
+import { learningNav } from '@/features/learning/routes'
 import { OrgSwitcher } from '@/features/orgs/OrgSwitcher'
 import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
 import type { Role } from '@/lib/auth/me'
@@ -21,6 +23,12 @@ interface NavItem {
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'Home', roles: null },
   { to: '/mentor', label: 'Mentor', roles: ALL_ROLES, prefix: true },
+  // Content and quizzes, then learning progress (Learners is the mentors' entry)
+  { to: '/courses', label: 'Courses', roles: ALL_ROLES },
+  { to: '/quizzes', label: 'Quizzes', roles: ALL_ROLES },
+  ...learningNav,
+  { to: '/author/courses', label: 'Course authoring', roles: MENTOR_ROLES },
+  { to: '/author/quizzes', label: 'Quiz builder', roles: MENTOR_ROLES },
   { to: '/admin/members', label: 'Members', roles: MENTOR_ROLES },
   { to: '/admin/invitations', label: 'Invitations', roles: ADMIN_ROLES },
   { to: '/admin/ai', label: 'AI settings', roles: ADMIN_ROLES, prefix: true },
@@ -76,6 +84,8 @@ export function AppShell() {
 
   return (
     <div className="flex min-h-dvh flex-col">
+      {/* Level-ups and new badges as toasts (no real-time connection in unit tests). */}
+      <ProgressToasts organisationId={me?.active_organisation?.id ?? null} connect={import.meta.env.MODE === 'test' ? null : undefined} />
       <a
         href="#main"
         className="sr-only z-50 rounded bg-white px-3 py-2 text-brand-800 focus:not-sr-only focus:absolute focus:left-2 focus:top-2"
