@@ -131,23 +131,21 @@ step('asks about a lesson topic and sees the answer stream in, with a citation o
   assert.equal(await reply.locator('.mentor-prose li a').first().getAttribute('href'), await citation.getAttribute('href'))
   assert.ok((await reply.innerText()).includes('?'))
   // Who can read the conversation is said plainly; the conversation is listed under the question.
-  await page.getByText("Your organisation's admins can read mentor conversations.").waitFor()
+  await page.getByText(/admins can read/).first().waitFor()
   await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: /brightness of stars/i }).waitFor()
   await shot(page, 'mentor', 'answered')
 })
 
-step('the citation opens the lesson', async (t) => {
+step('the citation opens the lesson', async () => {
   const reply = page.getByTestId('mentor-reply').last()
   const href = await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).getAttribute('href')
   assert.match(href, /^\/lessons\/[0-9a-f-]{36}$/)
   await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).click()
   await page.waitForURL((url) => url.pathname === href)
-  const heading = page.getByRole('heading', { name: LESSON })
-  if (await heading.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
-    await shot(page, 'mentor', 'lesson')
-  } else {
-    t.diagnostic('the lesson reader did not show the lesson title at ' + href)
-  }
+  // The lesson reader shows it (its title is the page's heading, and the lesson's own first one).
+  await page.getByRole('heading', { name: LESSON, level: 1 }).first().waitFor()
+  await page.getByText('Hipparchus', { exact: false }).first().waitFor()
+  await shot(page, 'mentor', 'lesson')
   await page.goBack()
   await page.waitForURL(/\/mentor\/[0-9a-f-]{36}$/)
 })
