@@ -39,7 +39,7 @@ const contentRoutes: RouteObject[] = [
   { path: 'courses', element: <RequireRole roles={ALL_ROLES}><CoursesPage /></RequireRole> },
   { path: 'courses/:courseId', element: <RequireRole roles={ALL_ROLES}><CoursePage /></RequireRole> },
   { path: 'lessons/:lessonId', element: <RequireRole roles={ALL_ROLES}><LessonPage /></RequireRole> },
-  // The lesson's address in a course: what the mentor's citations link to.
+  // The lesson's address inside its course, also accepted (the mentor's citations use /lessons/:lessonId).
   { path: 'courses/:courseId/lessons/:lessonId', element: <RequireRole roles={ALL_ROLES}><LessonPage /></RequireRole> },
   { path: 'quizzes', element: <RequireRole roles={ALL_ROLES}><QuizListPage /></RequireRole> },
   { path: 'quizzes/:assessmentId', element: <RequireRole roles={ALL_ROLES}><QuizPage /></RequireRole> },
