@@ -6,7 +6,7 @@ const labels = (role: Parameters<typeof visibleNav>[0]) => visibleNav(role).map(
 describe('navigation by role', () => {
   it('shows each role only what it may use', () => {
     const studying = ['Courses', 'Quizzes', 'Review', 'Skills', 'Badges', 'Leaderboards']
-    const teaching = ['Learners', 'Course authoring', 'Quiz builder']
+    const teaching = ['Learners', 'Alerts', 'Learner chats', 'Course authoring', 'Quiz builder']
     expect(labels('learner')).toEqual(['Home', 'Mentor', ...studying, 'Organisations', 'Profile', 'Security'])
     expect(labels('mentor')).toEqual([
       'Home',

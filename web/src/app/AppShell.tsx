@@ -1,11 +1,13 @@
 /** The signed-in frame: app bar, navigation filtered by role, offline banner, main content. */
-import { Suspense, useEffect, useRef, useState } from 'react'
+import { type ComponentType, Suspense, useEffect, useRef, useState } from 'react'
 import { NavLink, Outlet, useLocation } from 'react-router'
 import { Button } from '@/components/Button'
 import { cx } from '@/components/cx'
 import { PageSpinner } from '@/components/Spinner'
 import { ProgressToasts } from '@/features/learning/ProgressToasts'
 import { learningNav } from '@/features/learning/routes'
+import { AlertToasts } from '@/features/mentor/oversight/AlertToasts'
+import { oversightNav } from '@/features/mentor/oversight/routes'
 import { OrgSwitcher } from '@/features/orgs/OrgSwitcher'
 import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
 import type { Role } from '@/lib/auth/me'
@@ -18,6 +20,8 @@ interface NavItem {
   roles: readonly Role[] | null
   /** Also active on the pages under it (`/mentor/<conversation>`). */
   prefix?: boolean
+  /** Shown after the label (a count). */
+  badge?: ComponentType
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -27,6 +31,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/courses', label: 'Courses', roles: ALL_ROLES },
   { to: '/quizzes', label: 'Quizzes', roles: ALL_ROLES },
   ...learningNav,
+  // Oversight: safety alerts and learners' conversations (mentors and admins)
+  ...oversightNav,
   { to: '/author/courses', label: 'Course authoring', roles: MENTOR_ROLES },
   { to: '/author/quizzes', label: 'Quiz builder', roles: MENTOR_ROLES },
   { to: '/admin/members', label: 'Members', roles: MENTOR_ROLES },
@@ -43,7 +49,7 @@ export function visibleNav(role: Role | null): NavItem[] {
 
 function navClass({ isActive }: { isActive: boolean }) {
   return cx(
-    'block rounded-lg px-3 py-2 text-sm font-medium',
+    'flex items-center gap-2 rounded-lg px-3 py-2 text-sm font-medium',
     isActive
       ? 'bg-brand-100 text-brand-800 dark:bg-slate-800 dark:text-brand-300'
       : 'text-slate-800 hover:bg-slate-200 dark:text-slate-200 dark:hover:bg-slate-800',
@@ -76,6 +82,7 @@ export function AppShell() {
         <li key={item.to}>
           <NavLink to={item.to} end={!item.prefix} className={navClass}>
             {item.label}
+            {item.badge && <item.badge />}
           </NavLink>
         </li>
       ))}
@@ -86,6 +93,10 @@ export function AppShell() {
     <div className="flex min-h-dvh flex-col">
       {/* Level-ups and new badges as toasts (no real-time connection in unit tests). */}
       <ProgressToasts organisationId={me?.active_organisation?.id ?? null} connect={import.meta.env.MODE === 'test' ? null : undefined} />
+      {/* New safety alerts as toasts, for mentors and admins. */}
+      {role && MENTOR_ROLES.includes(role) && (
+        <AlertToasts organisationId={me?.active_organisation?.id ?? null} connect={import.meta.env.MODE === 'test' ? null : undefined} />
+      )}
       <a
         href="#main"
         className="sr-only z-50 rounded bg-white px-3 py-2 text-brand-800 focus:not-sr-only focus:absolute focus:left-2 focus:top-2"

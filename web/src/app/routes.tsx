@@ -5,6 +5,7 @@ import { PageSpinner } from '@/components/Spinner'
 import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES } from '@/lib/auth/context'
 import { GuestOnly, RequireAuth, RequireRole } from '@/lib/auth/guards'
 import { HomeProgress, learningRoutes } from '@/features/learning/routes'
+import { oversightRoutes } from '@/features/mentor/oversight/routes'
 import { AppShell } from './AppShell'
 
 const LoginPage = lazy(() => import('@/features/auth/LoginPage'))
@@ -87,6 +88,7 @@ export const routes: RouteObject[] = [
         children: [
           { index: true, element: <HomePage progress={<HomeProgress />} /> },
           ...learningRoutes,
+          ...oversightRoutes,
           { path: 'settings', element: <SettingsPage /> },
           { path: 'settings/security', element: <SecurityPage /> },
           { path: 'orgs', element: <OrgsPage /> },
