@@ -15,9 +15,14 @@ export default function LearnerProgressPage() {
     <Page
       title={`Progress: ${name}`}
       actions={
-        <ButtonLink variant="secondary" to="/learners">
-          All learners
-        </ButtonLink>
+        <div className="flex flex-wrap gap-2">
+          <ButtonLink variant="secondary" to={`/learner-conversations?learner_id=${learnerId}`}>
+            Mentor conversations
+          </ButtonLink>
+          <ButtonLink variant="secondary" to="/learners">
+            All learners
+          </ButtonLink>
+        </div>
       }
     >
       <ProgressOverview learnerId={learnerId} />

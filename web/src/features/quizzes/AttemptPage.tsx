@@ -29,6 +29,7 @@ import {
   useSubmitAttempt,
 } from './api'
 import { QuestionInput } from './QuestionInput'
+import { AIGradePanel } from './AIGradePanel'
 
 type SaveState = 'saving' | 'saved' | 'error'
 const TYPING_PAUSE_MS = 700
@@ -437,6 +438,7 @@ function AttemptResult({ attempt }: { attempt: Attempt }) {
                   </p>
                 ))}
                 {result?.mentor_feedback && <p className="text-sm">Mentor: {result.mentor_feedback}</p>}
+                {mentor && result?.answer && <AIGradePanel attemptId={attempt.id} questionId={view.question_id} />}
                 {mentor && attempt.status === 'submitted' && result?.answer && (
                   <GradeForm attemptId={attempt.id} questionId={view.question_id} result={result} />
                 )}
