@@ -76,25 +76,22 @@ function OverrideForm({ attemptId, grade, onDone }: { attemptId: string; grade: 
   const [feedback, setFeedback] = useState('')
   const [error, setError] = useState<string | undefined>()
 
-  function onSubmit(event: FormEvent) {
+  async function onSubmit(event: FormEvent) {
     event.preventDefault()
     const n = Number(score.replace(',', '.'))
     if (!score.trim() || !Number.isFinite(n) || n < 0 || n > 100) return setError('Enter a score from 0 to 100.')
     setError(undefined)
-    override.mutate(
-      { questionId: grade.question_id, score: n / 100, feedback },
-      {
-        onSuccess: () => {
-          toast.success('Your grade replaces the AI’s.')
-          onDone()
-        },
-        onError: (e) => setError(errorMessage(e)),
-      },
-    )
+    try {
+      await override.mutateAsync({ questionId: grade.question_id, score: n / 100, feedback })
+      toast.success('Your grade replaces the AI’s.')
+      onDone()
+    } catch (e) {
+      setError(errorMessage(e))
+    }
   }
 
   return (
-    <form noValidate onSubmit={onSubmit} className="grid gap-2 sm:grid-cols-[8rem_1fr_auto] sm:items-end">
+    <form noValidate onSubmit={(e) => void onSubmit(e)} className="grid gap-2 sm:grid-cols-[8rem_1fr_auto] sm:items-end">
       <Field label="Your score (%)" inputMode="decimal" value={score} onChange={(e) => setScore(e.target.value)} error={error} />
       <Field label="Feedback to the learner" value={feedback} maxLength={5000} onChange={(e) => setFeedback(e.target.value)} />
       <div className="flex gap-2">

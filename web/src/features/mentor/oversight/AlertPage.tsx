@@ -22,24 +22,25 @@ function ResolveForm({ alert }: { alert: Alert }) {
   const [problem, setProblem] = useState<string | null>(null)
   const id = useId()
 
-  function onSubmit(event: FormEvent) {
+  async function onSubmit(event: FormEvent) {
     event.preventDefault()
     setProblem(null)
-    resolve.mutate(note, {
-      onSuccess: () => toast.success('Alert resolved.'),
-      onError: (error) => {
-        // Someone else resolved it meanwhile: the page reloads it and shows who did, with their note.
-        if (error instanceof ApiError && error.status === 409) {
-          toast.show('Another mentor or admin has already resolved this alert.')
-        } else {
-          setProblem(errorMessage(error))
-        }
-      },
-    })
+    // The promise, not mutate's callbacks: the form is gone (the alert is resolved) before they would run.
+    try {
+      await resolve.mutateAsync(note)
+      toast.success('Alert resolved.')
+    } catch (error) {
+      // Someone else resolved it meanwhile: the page reloads it and shows their note.
+      if (error instanceof ApiError && error.status === 409) {
+        toast.show('Another mentor or admin has already resolved this alert.')
+      } else {
+        setProblem(errorMessage(error))
+      }
+    }
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-3">
+    <form onSubmit={(e) => void onSubmit(e)} noValidate className="space-y-3">
       <FormError message={problem} />
       <div className="space-y-1">
         <label htmlFor={id} className="block text-sm font-medium text-slate-800 dark:text-slate-200">
