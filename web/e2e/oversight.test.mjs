@@ -10,6 +10,7 @@ const PASSWORD = 'nebula-harbour-7731'
 const admin = { name: 'Ada Admin', email: `ada-${stamp}@example.org` }
 const learner = { name: 'Lee Learner', email: `lee-${stamp}@example.org` }
 const HELD = 'I want to kill myself'
+const seed = {}
 
 let server
 let browser
@@ -87,9 +88,11 @@ step('seed: an organisation with its admin and a learner', async () => {
   const org = await call('POST', '/api/v1/orgs', { token: a.access_token, body: { name: 'Star School', slug: `star-${stamp}`, time_zone: 'UTC' } })
   const pair = await call('POST', '/api/v1/auth/switch-organisation', { token: a.access_token, body: { organisation_id: org.id } })
   const invitation = await call('POST', '/api/v1/org/invitations', { token: pair.access_token, body: { role: 'learner', expires_in_days: 7 } })
-  await call('POST', '/api/v1/auth/signup', {
+  const l = await call('POST', '/api/v1/auth/signup', {
     body: { email: learner.email, password: PASSWORD, display_name: learner.name, invitation_token: invitation.token },
   })
+  seed.admin = pair.access_token
+  seed.learner = l.access_token
 })
 
 step('the admin opens Alerts: nothing is open yet', async () => {
@@ -150,6 +153,36 @@ step('the admin resolves the alert with a note; it moves to Resolved and the cou
   await adminPage.getByRole('button', { name: 'Resolved' }).click()
   await adminPage.getByRole('table', { name: 'Resolved alerts' }).getByRole('link', { name: learner.name }).waitFor()
   await shot(adminPage, 'oversight', 'resolved')
+})
+
+step('AI grades in the attempt review: with no grader model, the panel says the mentor grades', async () => {
+  // A course with a free-text question; the learner hands in an answer (through the API).
+  const course = await call('POST', '/api/v1/courses', { token: seed.admin, body: { slug: 'sky', title: 'The night sky' } })
+  const question = await call('POST', `/api/v1/courses/${course.id}/questions`, {
+    token: seed.admin,
+    body: {
+      key: 'parsec',
+      question: { type: 'free_text', text: 'Explain what a parsec is.', rubric: 'Mentions parallax and one arcsecond.', explanation: 'About 3.26 light-years.' },
+    },
+  })
+  await call('PATCH', `/api/v1/courses/${course.id}`, { token: seed.admin, body: { published: true } })
+  const quiz = await call('POST', '/api/v1/assessments', {
+    token: seed.admin,
+    body: { course_id: course.id, title: 'Distances', published: true, policy: { questions: [question.id] } },
+  })
+  await call('POST', `/api/v1/courses/${course.id}/enrolment`, { token: seed.learner })
+  const attempt = await call('POST', `/api/v1/assessments/${quiz.id}/attempts`, { token: seed.learner })
+  await call('PUT', `/api/v1/attempts/${attempt.id}/answers/${question.id}`, {
+    token: seed.learner,
+    body: { answer: { type: 'free_text', text: 'The distance at which one astronomical unit subtends one arcsecond.' } },
+  })
+  await call('POST', `/api/v1/attempts/${attempt.id}/submit`, { token: seed.learner })
+  await adminPage.goto(`${server.url}/attempts/${attempt.id}`)
+  const panel = adminPage.getByRole('region', { name: 'AI grade' })
+  await panel.getByText('No AI grader is set up for this organisation: grade the answer yourself.').waitFor({ timeout: 30_000 })
+  assert.equal(await panel.getByRole('button').count(), 0)
+  await adminPage.getByRole('button', { name: 'Grade', exact: true }).waitFor()
+  await shot(adminPage, 'oversight', 'ai-grade')
 })
 
 step('at 360 px the alerts and the conversation fit the screen', async () => {
