@@ -113,6 +113,12 @@ ROUTES = [
         setup=new_course,
         body={"slug": "new-lesson", "title": "L"},
     ),
+    RouteCase(
+        "POST",
+        "/api/v1/content/preview",
+        expect(anonymous=401, outsider=200, learner=403, mentor=200, org_admin=200, platform_admin=403),
+        body={"body": "# Sirius"},
+    ),
     RouteCase("GET", "/api/v1/lessons/{lesson_id}", MEMBER_ON, setup=new_course),
     RouteCase("PATCH", "/api/v1/lessons/{lesson_id}", MENTOR_ON, setup=new_course, body={"title": "L2"}),
     RouteCase(

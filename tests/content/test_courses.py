@@ -130,6 +130,18 @@ async def test_markdown_is_sanitised(harness: Any) -> None:
     assert 'href="javascript' not in lesson["body_html"]
     assert "<img" not in lesson["body_html"]
 
+    # The editor's preview renders exactly what saving would store, and stores nothing.
+    preview = ok(
+        await client.post(f"{API}/content/preview", json={"body": body}, headers=school.mentor.headers)
+    )
+    assert preview["html"] == lesson["body_html"]
+    again = ok(await client.get(f"{API}/lessons/{lesson_id}", headers=school.mentor.headers))
+    assert again["body"] == body
+    too_long = await client.post(
+        f"{API}/content/preview", json={"body": "x" * 100_001}, headers=school.mentor.headers
+    )
+    assert too_long.status_code == 422
+
 
 async def test_search_published_lessons_and_questions_for_mentors_only(harness: Any) -> None:
     client = harness.client

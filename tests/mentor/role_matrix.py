@@ -78,6 +78,13 @@ ROUTES = [
         setup=_learners_conversation,
     ),
     RouteCase(
+        "PATCH",
+        "/api/v1/mentor/conversations/{conversation_id}",
+        _owner_only(200),
+        setup=_learners_conversation,
+        body={"title": "Stars and planets"},
+    ),
+    RouteCase(
         "DELETE",
         "/api/v1/mentor/conversations/{conversation_id}",
         _owner_only(204),

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Query, status
 from starguide.auth.deps import MemberDep, MentorDep
 from starguide.content import bank, schemas, service
 from starguide.content.exchange import CourseDocument
+from starguide.content.render import render_markdown
 from starguide.content.search import search_lessons, search_questions
 from starguide.content.transfer import export_course, import_course
 from starguide.kit.deps import RuntimeDep, SessionDep
@@ -135,6 +136,12 @@ async def create_lesson(
 ) -> schemas.LessonRead:
     """Add a lesson (Markdown) to a module."""
     return await service.do_create_lesson(session, principal, module_id, body)
+
+
+@router.post("/content/preview")
+async def preview_markdown(principal: MentorDep, body: schemas.MarkdownPreviewIn) -> schemas.MarkdownPreview:
+    """Render Markdown as a lesson would show it, without saving anything (for editors' previews)."""
+    return schemas.MarkdownPreview(html=render_markdown(body.body))
 
 
 @router.get("/lessons/{lesson_id}")

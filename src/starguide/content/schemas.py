@@ -101,6 +101,14 @@ class LessonUpdate(_In):
     module_id: uuid.UUID | None = Field(default=None, description="move to another module of the course")
 
 
+class MarkdownPreviewIn(_In):
+    body: str = Field(max_length=100_000, description="Markdown")
+
+
+class MarkdownPreview(BaseModel):
+    html: str = Field(description="sanitised HTML, exactly as a lesson with this body would show it")
+
+
 class LessonSummary(_Out):
     id: uuid.UUID
     module_id: uuid.UUID

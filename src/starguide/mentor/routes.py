@@ -25,6 +25,7 @@ from starguide.mentor.schemas import (
     ConversationCreate,
     ConversationDetail,
     ConversationRead,
+    ConversationUpdate,
     LearnerConversationDetail,
     LearnerConversationRead,
     MessageCreate,
@@ -151,6 +152,27 @@ async def read_conversation(
     )
     messages = await service.list_messages(session, conversation)
     return ConversationDetail(**_read(conversation).model_dump(), messages=[_message(m) for m in messages])
+
+
+@router.patch("/conversations/{conversation_id}")
+async def update_conversation(
+    conversation_id: uuid.UUID,
+    body: ConversationUpdate,
+    principal: MemberDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> ConversationRead:
+    """Rename one of my conversations, or change its default mode."""
+    conversation = await service.access_conversation(
+        session, _org(principal), principal.user_id, conversation_id
+    )
+    if body.title is not None:
+        conversation.title = body.title
+    if body.mode is not None:
+        conversation.mode = body.mode.value
+    conversation.updated_at = runtime.clock()
+    await session.flush()
+    return _read(conversation)
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204)

@@ -16,6 +16,11 @@ class ConversationCreate(BaseModel):
     mode: Mode = Mode.SOCRATIC
 
 
+class ConversationUpdate(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    mode: Mode | None = None
+
+
 class ConversationRead(BaseModel):
     id: uuid.UUID
     title: str
@@ -33,6 +38,7 @@ class Citation(BaseModel):
         default=None, description="kind `question`: a question whose explanation the learner has seen"
     )
     title: str
+    url: str | None = Field(default=None, description="the lesson's page in the web app")
 
 
 class MessageRead(BaseModel):

@@ -122,7 +122,16 @@ async def retrieve_passages(
             )
         )
     }
-    return [Passage(str(i), lessons[i].title, lessons[i].body, f"/lessons/{i}") for i in best if i in lessons]
+    return [
+        Passage(str(i), lessons[i].title, lessons[i].body, lesson_url(lessons[i]))
+        for i in best
+        if i in lessons
+    ]
+
+
+def lesson_url(lesson: Lesson) -> str:
+    """The lesson's page in the web app (what a citation links to)."""
+    return f"/courses/{lesson.course_id}/lessons/{lesson.id}"
 
 
 def _feedback_released(mode: str, status: str, policy: dict[str, Any], closes_at: Any, now: Any) -> bool:
@@ -386,7 +395,7 @@ def citations_of(passages: list[Passage]) -> list[dict[str, Any]]:
         if p.source_id.startswith("question:"):
             out.append({"n": n, "kind": "question", "question_id": p.source_id[9:], "title": p.title})
         else:
-            out.append({"n": n, "kind": "lesson", "lesson_id": p.source_id, "title": p.title})
+            out.append({"n": n, "kind": "lesson", "lesson_id": p.source_id, "title": p.title, "url": p.url})
     return out
 
 

@@ -236,6 +236,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai/usage/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage Breakdown
+         * @description Calls, tokens and cost of the last `days` days, totalled by alias, deployment, user or day.
+         */
+        get: operations["ai-usage_breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ai/usage/summary": {
         parameters: {
             query?: never;
@@ -732,6 +752,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/content/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Markdown
+         * @description Render Markdown as a lesson would show it, without saving anything (for editors' previews).
+         */
+        post: operations["content-preview_markdown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/courses": {
         parameters: {
             query?: never;
@@ -1100,6 +1140,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/learning/learners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Learners
+         * @description The learners whose progress you may see: those enrolled in your courses (admins: every learner).
+         */
+        get: operations["learning-list_learners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/learning/learners/{learner_id}": {
         parameters: {
             query?: never;
@@ -1314,6 +1374,26 @@ export interface paths {
          * @description Rate one review (1 again, 2 hard, 3 good, 4 easy); the card is rescheduled.
          */
         post: operations["learning-submit_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/learning/me/reviews/{card_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Review Answer
+         * @description Turn a review card over: its answer and explanation (not while the question is in an open quiz).
+         */
+        get: operations["learning-get_review_answer"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1581,7 +1661,11 @@ export interface paths {
         delete: operations["mentor-delete_conversation"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Conversation
+         * @description Rename one of my conversations, or change its default mode.
+         */
+        patch: operations["mentor-update_conversation"];
         trace?: never;
     };
     "/api/v1/mentor/conversations/{conversation_id}/messages": {
@@ -2561,6 +2645,11 @@ export interface components {
             question_id?: string | null;
             /** Title */
             title: string;
+            /**
+             * Url
+             * @description the lesson's page in the web app
+             */
+            url?: string | null;
         };
         /** ConversationCreate */
         ConversationCreate: {
@@ -2622,6 +2711,12 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** ConversationUpdate */
+        ConversationUpdate: {
+            mode?: components["schemas"]["Mode"] | null;
+            /** Title */
+            title?: string | null;
         };
         /**
          * Counter
@@ -2727,6 +2822,8 @@ export interface components {
             skills: number;
             /** Skills Mastered */
             skills_mastered: number;
+            /** Title */
+            title?: string | null;
         };
         /** CourseOutline */
         CourseOutline: {
@@ -3244,6 +3341,29 @@ export interface components {
              */
             user_id: string;
         };
+        /**
+         * LearnerSummaryRead
+         * @description A learner a mentor may look at, for the list of their learners.
+         */
+        LearnerSummaryRead: {
+            /** Course Ids */
+            course_ids: string[];
+            /** Display Name */
+            display_name: string;
+            /** Last Active Day */
+            last_active_day: string | null;
+            /**
+             * Learner Id
+             * Format: uuid
+             */
+            learner_id: string;
+            /** Level */
+            level: number;
+            /** Streak Current */
+            streak_current: number;
+            /** Xp Total */
+            xp_total: number;
+        };
         /** LessonCreate */
         LessonCreate: {
             /**
@@ -3411,6 +3531,22 @@ export interface components {
             feedback?: string | null;
             /** Score */
             score: number;
+        };
+        /** MarkdownPreview */
+        MarkdownPreview: {
+            /**
+             * Html
+             * @description sanitised HTML, exactly as a lesson with this body would show it
+             */
+            html: string;
+        };
+        /** MarkdownPreviewIn */
+        MarkdownPreviewIn: {
+            /**
+             * Body
+             * @description Markdown
+             */
+            body: string;
         };
         /** MatchPair */
         MatchPair: {
@@ -4326,6 +4462,24 @@ export interface components {
              */
             refresh_token?: string | null;
         };
+        /**
+         * ReviewAnswerRead
+         * @description The answer of a review card, shown when the learner turns it over.
+         */
+        ReviewAnswerRead: {
+            /**
+             * Answer
+             * @description the correct answer, as lines of text
+             */
+            answer: string[];
+            /**
+             * Card Id
+             * Format: uuid
+             */
+            card_id: string;
+            /** Explanation Html */
+            explanation_html: string;
+        };
         /** ReviewCardRead */
         ReviewCardRead: {
             /** Course Id */
@@ -4342,6 +4496,8 @@ export interface components {
             id: string;
             /** Lapses */
             lapses: number;
+            /** @description the question (absent when it was deleted) */
+            prompt?: components["schemas"]["ReviewPromptRead"] | null;
             /**
              * Question Id
              * Format: uuid
@@ -4360,6 +4516,23 @@ export interface components {
              * @enum {string}
              */
             state: "learning" | "review" | "relearning";
+        };
+        /**
+         * ReviewPromptRead
+         * @description The question of a review card as the learner sees it: no correct answer.
+         */
+        ReviewPromptRead: {
+            /**
+             * Options
+             * @description choices or items, in authored order
+             */
+            options?: string[];
+            /** Text Html */
+            text_html: string;
+            /** Title */
+            title: string | null;
+            /** Type */
+            type: string;
         };
         /** ReviewResult */
         ReviewResult: {
@@ -4655,17 +4828,28 @@ export interface components {
             count?: number | null;
             /** Course Id */
             course_id?: string | null;
+            /** Course Title */
+            course_title?: string | null;
             /**
              * Kind
              * @enum {string}
              */
             kind: "review" | "practice" | "new";
+            /**
+             * Lesson Id
+             * @description the lesson to open, when there is one
+             */
+            lesson_id?: string | null;
+            /** Lesson Title */
+            lesson_title?: string | null;
             /** Mastery */
             mastery?: number | null;
             /** Reason */
             reason: string;
             /** Skill Id */
             skill_id?: string | null;
+            /** Skill Name */
+            skill_name?: string | null;
         };
         /** SwitchOrganisationIn */
         SwitchOrganisationIn: {
@@ -4797,6 +4981,25 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** UsageBreakdown */
+        UsageBreakdown: {
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "alias" | "deployment" | "user" | "day";
+            /** Groups */
+            groups: components["schemas"]["UsageTotal"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Total Calls */
+            total_calls: number;
+            /** Total Cost Usd */
+            total_cost_usd: number;
+        };
         /** UsageGroup */
         UsageGroup: {
             /** Alias */
@@ -4878,6 +5081,27 @@ export interface components {
             /** Spent Usd */
             spent_usd: number;
         };
+        /** UsageTotal */
+        UsageTotal: {
+            /** Calls */
+            calls: number;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Input Tokens */
+            input_tokens: number;
+            /**
+             * Key
+             * @description the alias, deployment, user id or day (YYYY-MM-DD, UTC)
+             */
+            key: string | null;
+            /**
+             * Label
+             * @description what to show: the user's name for users
+             */
+            label: string;
+            /** Output Tokens */
+            output_tokens: number;
+        };
         /** VacationRead */
         VacationRead: {
             /** End Day */
@@ -4913,6 +5137,8 @@ export interface components {
             attempts: number;
             /** Correct */
             correct: number;
+            /** Course Id */
+            course_id?: string | null;
             /** Crutch Index */
             crutch_index: number | null;
             /** High */
@@ -4923,6 +5149,8 @@ export interface components {
             low: number;
             /** Mastered */
             mastered: boolean;
+            /** Name */
+            name?: string | null;
             /** Probability */
             probability: number;
             /** Sd */
@@ -6333,6 +6561,111 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_UsageRead_"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "ai-usage_breakdown": {
+        parameters: {
+            query?: {
+                by?: "alias" | "deployment" | "user" | "day";
+                /** @description today (UTC) and the days before it */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageBreakdown"];
                 };
             };
             /** @description Malformed request */
@@ -9447,6 +9780,111 @@ export interface operations {
             };
         };
     };
+    "content-preview_markdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkdownPreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkdownPreview"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "content-list_courses": {
         parameters: {
             query?: {
@@ -11981,6 +12419,107 @@ export interface operations {
             };
         };
     };
+    "learning-list_learners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerSummaryRead"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "learning-get_learner_home": {
         parameters: {
             query?: never;
@@ -13032,6 +13571,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewResult"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "learning-get_review_answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                card_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAnswerRead"];
                 };
             };
             /** @description Malformed request */
@@ -14918,6 +15560,113 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or belongs to another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "mentor-update_conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationRead"];
+                };
             };
             /** @description Malformed request */
             400: {

@@ -2,8 +2,9 @@
 import { lazy, Suspense } from 'react'
 import { createBrowserRouter, type RouteObject } from 'react-router'
 import { PageSpinner } from '@/components/Spinner'
-import { ADMIN_ROLES, MENTOR_ROLES } from '@/lib/auth/context'
+import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES } from '@/lib/auth/context'
 import { GuestOnly, RequireAuth, RequireRole } from '@/lib/auth/guards'
+import { HomeProgress, learningRoutes } from '@/features/learning/routes'
 import { AppShell } from './AppShell'
 
 const LoginPage = lazy(() => import('@/features/auth/LoginPage'))
@@ -20,6 +21,46 @@ const CreateOrgPage = lazy(() => import('@/features/orgs/CreateOrgPage'))
 const MembersPage = lazy(() => import('@/features/orgs/MembersPage'))
 const InvitationsPage = lazy(() => import('@/features/orgs/InvitationsPage'))
 const NotFoundPage = lazy(() => import('./NotFoundPage'))
+// Content and quizzes
+const CoursesPage = lazy(() => import('@/features/content/CoursesPage'))
+const CoursePage = lazy(() => import('@/features/content/CoursePage'))
+const LessonPage = lazy(() => import('@/features/content/LessonPage'))
+const AuthorCoursesPage = lazy(() => import('@/features/content/AuthorCoursesPage'))
+const CourseEditorPage = lazy(() => import('@/features/content/CourseEditorPage'))
+const LessonEditorPage = lazy(() => import('@/features/content/LessonEditorPage'))
+const QuestionBankPage = lazy(() => import('@/features/content/QuestionBankPage'))
+const QuizListPage = lazy(() => import('@/features/quizzes/QuizListPage'))
+const QuizPage = lazy(() => import('@/features/quizzes/QuizPage'))
+const QuizBuilderPage = lazy(() => import('@/features/quizzes/QuizBuilderPage'))
+const AttemptPage = lazy(() => import('@/features/quizzes/AttemptPage'))
+
+/** Content and quizzes: reading and taking for every member, authoring for mentors and admins. */
+const contentRoutes: RouteObject[] = [
+  { path: 'courses', element: <RequireRole roles={ALL_ROLES}><CoursesPage /></RequireRole> },
+  { path: 'courses/:courseId', element: <RequireRole roles={ALL_ROLES}><CoursePage /></RequireRole> },
+  { path: 'lessons/:lessonId', element: <RequireRole roles={ALL_ROLES}><LessonPage /></RequireRole> },
+  // The lesson's address in a course: what the mentor's citations link to.
+  { path: 'courses/:courseId/lessons/:lessonId', element: <RequireRole roles={ALL_ROLES}><LessonPage /></RequireRole> },
+  { path: 'quizzes', element: <RequireRole roles={ALL_ROLES}><QuizListPage /></RequireRole> },
+  { path: 'quizzes/:assessmentId', element: <RequireRole roles={ALL_ROLES}><QuizPage /></RequireRole> },
+  { path: 'attempts/:attemptId', element: <RequireRole roles={ALL_ROLES}><AttemptPage /></RequireRole> },
+  {
+    path: 'author',
+    element: <RequireRole roles={MENTOR_ROLES} />,
+    children: [
+      { path: 'courses', element: <AuthorCoursesPage /> },
+      { path: 'courses/:courseId', element: <CourseEditorPage /> },
+      { path: 'courses/:courseId/questions', element: <QuestionBankPage /> },
+      { path: 'lessons/:lessonId', element: <LessonEditorPage /> },
+      { path: 'quizzes', element: <QuizListPage manage /> },
+      { path: 'quizzes/new', element: <QuizBuilderPage /> },
+      { path: 'quizzes/:assessmentId', element: <QuizBuilderPage /> },
+    ],
+  },
+]
+// The mentor and AI settings (their Markdown and highlighting libraries load with these chunks only).
+const MentorPage = lazy(() => import('@/features/mentor/MentorPage'))
+const AIAdminPage = lazy(() => import('@/features/ai-admin/AIAdminPage'))
 
 function Lazy({ children }: { children: React.ReactNode }) {
   return <Suspense fallback={<PageSpinner />}>{children}</Suspense>
@@ -44,7 +85,8 @@ export const routes: RouteObject[] = [
       {
         element: <AppShell />,
         children: [
-          { index: true, element: <HomePage /> },
+          { index: true, element: <HomePage progress={<HomeProgress />} /> },
+          ...learningRoutes,
           { path: 'settings', element: <SettingsPage /> },
           { path: 'settings/security', element: <SecurityPage /> },
           { path: 'orgs', element: <OrgsPage /> },
@@ -57,6 +99,11 @@ export const routes: RouteObject[] = [
             path: 'admin/invitations',
             element: <RequireRole roles={ADMIN_ROLES}><InvitationsPage /></RequireRole>,
           },
+          ...contentRoutes,
+          // Mentor (every member) and AI settings (organisation admins).
+          { path: 'mentor', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
+          { path: 'mentor/:conversationId', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
+          { path: 'admin/ai/:section?', element: <RequireRole roles={ADMIN_ROLES}><AIAdminPage /></RequireRole> },
         ],
       },
     ],
