@@ -201,6 +201,17 @@ async def test_openai_moderation_holds_what_the_built_in_filter_misses(
     (alert,) = ok(await client.get("/api/v1/mentor/alerts", headers=school.admin.headers))["items"]
     assert (alert["source"], alert["categories"]) == ("provider", ["harassment"])
     assert fake.requests_for("gpt-fake") == []
+    # the call reserved before the moderation ran is released, not charged
+    from starguide.ai.models import AIUsage
+
+    async with harness.runtime.db.session(write=False) as session:
+        usage = (await session.scalars(select(AIUsage))).one()
+    assert (usage.outcome, usage.cost_micros, usage.reserved_micros) == ("cancelled", 0, 0)
+    detail = ok(await client.get(f"/api/v1/mentor/conversations/{cid}", headers=learner))
+    assert [(m["role"], m["status"]) for m in detail["messages"]] == [
+        ("user", "held"),
+        ("assistant", "complete"),
+    ]
 
 
 async def test_a_moderation_endpoint_that_fails_lets_the_message_through(
