@@ -73,7 +73,9 @@ def _lua_string(value: str) -> str:
 
 def prepare(base: str, learners: int) -> list[tuple[str, str, str]]:
     """An organisation with the demo course, `learners` members each in a practice attempt;
-    returns (token, path, body) for every question of every attempt."""
+    returns (token, path, body) for every question of every attempt, interleaved across learners
+    (one learner's answers never arrive in a burst of concurrent requests: a learner answers one
+    question at a time)."""
     tag = secrets.token_hex(4)
     admin = _request(
         base,
@@ -112,7 +114,7 @@ def prepare(base: str, learners: int) -> list[tuple[str, str, str]]:
     invitation = _request(
         base, "POST", "/api/v1/org/invitations", {"role": "learner", "expires_in_days": 1}, token
     )
-    entries = []
+    per_learner: list[list[tuple[str, str, str]]] = []
     for n in range(learners):
         pair = _request(
             base,
@@ -128,10 +130,17 @@ def prepare(base: str, learners: int) -> list[tuple[str, str, str]]:
         learner = pair["access_token"]
         _request(base, "POST", f"/api/v1/courses/{course_id}/enrolment", None, learner)
         attempt = _request(base, "POST", f"/api/v1/assessments/{practice['id']}/attempts", None, learner)
-        for question in attempt["questions"]:
-            path = f"/api/v1/attempts/{attempt['id']}/answers/{question['question_id']}"
-            entries.append((learner, path, json.dumps({"answer": _answer(question)})))
-    return entries
+        per_learner.append(
+            [
+                (
+                    learner,
+                    f"/api/v1/attempts/{attempt['id']}/answers/{question['question_id']}",
+                    json.dumps({"answer": _answer(question)}),
+                )
+                for question in attempt["questions"]
+            ]
+        )
+    return [entry for row in zip(*per_learner, strict=False) for entry in row]
 
 
 def run_wrk(base: str, entries: list[tuple[str, str, str]], seconds: int, connections: int) -> WrkResult:

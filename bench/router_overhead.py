@@ -50,7 +50,9 @@ def bench(name: str, value: float, unit: str, baseline: float | None = None) -> 
 
 
 async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: int, started: float) -> None:
-    """The whole HTTP path (auth, budget reservation, router, SSE, settlement) vs the SDK alone.
+    """The whole HTTP path (auth, budget reservation, router, SSE, settlement) vs the SDK alone:
+    `POST /api/v1/ai/try`, then the mentor's `POST /api/v1/mentor/conversations/{id}/messages`
+    (which adds OpenAI moderation of the message and of the reply, retrieval and the output guard).
 
     The service runs in a process of its own (uvicorn, one worker, SQLite), as it would in
     embedded mode; the client and the fake provider stay in this one.
@@ -99,38 +101,56 @@ async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: i
         async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
             org = await create_org(client)
 
-            async def endpoint() -> tuple[float, float]:
+            conversations: list[str] = []
+            for _ in range(concurrency):
+                created = await client.post(
+                    "/api/v1/mentor/conversations", json={"title": "Bench"}, headers=org.admin.headers
+                )
+                conversations.append(created.json()["id"])
+            turn = 0
+
+            async def timed_stream(path: str, body: dict[str, object]) -> tuple[float, float]:
                 t0 = time.perf_counter()
                 first = 0.0
-                async with client.stream(
-                    "POST",
-                    "/api/v1/ai/try",
-                    json={"prompt": "How do loops work?", "max_tokens": 128},
-                    headers=org.admin.headers,
-                ) as response:
+                async with client.stream("POST", path, json=body, headers=org.admin.headers) as response:
                     async for line in response.aiter_lines():
                         if not first and line == "event: delta":
                             first = time.perf_counter() - t0
                 return first, time.perf_counter() - t0
 
-            for _ in range(20):
-                await endpoint()
-            for level in (1, concurrency):
-                rounds = 150 if level == 1 else 4
-                base: list[tuple[float, float]] = []
-                mine: list[tuple[float, float]] = []
-                for _ in range(rounds):
-                    if time.perf_counter() - started > TIME_CAP * 1.5:
-                        break
-                    base += await asyncio.gather(*[direct() for _ in range(level)])
-                    mine += await asyncio.gather(*[endpoint() for _ in range(level)])
-                suffix = "" if level == 1 else f"_at_{level}_concurrent"
-                for metric, index in (("ttft", 0), ("total", 1)):
-                    b = [x[index] * 1000 for x in base]
-                    m = [x[index] * 1000 for x in mine]
-                    for q, qname in ((0.5, "p50"), (0.99, "p99")):
-                        bench(f"endpoint_{metric}_{qname}{suffix}", pct(m, q), "ms", pct(b, q))
-                        bench(f"endpoint_overhead_{metric}_{qname}{suffix}", pct(m, q) - pct(b, q), "ms")
+            async def try_endpoint() -> tuple[float, float]:
+                return await timed_stream(
+                    "/api/v1/ai/try", {"prompt": "How do loops work?", "max_tokens": 128}
+                )
+
+            async def mentor_endpoint() -> tuple[float, float]:
+                # The mentor's whole path: moderation, retrieval, prompt, guard, storing the reply.
+                nonlocal turn
+                turn += 1
+                conversation = conversations[turn % len(conversations)]
+                return await timed_stream(
+                    f"/api/v1/mentor/conversations/{conversation}/messages", {"content": "How do loops work?"}
+                )
+
+            for name, endpoint in (("endpoint", try_endpoint), ("mentor_endpoint", mentor_endpoint)):
+                for _ in range(20):
+                    await endpoint()
+                for level in (1, concurrency):
+                    rounds = 150 if level == 1 else 4
+                    base: list[tuple[float, float]] = []
+                    mine: list[tuple[float, float]] = []
+                    for _ in range(rounds):
+                        if time.perf_counter() - started > TIME_CAP * 2:
+                            break
+                        base += await asyncio.gather(*[direct() for _ in range(level)])
+                        mine += await asyncio.gather(*[endpoint() for _ in range(level)])
+                    suffix = "" if level == 1 else f"_at_{level}_concurrent"
+                    for metric, index in (("ttft", 0), ("total", 1)):
+                        b = [x[index] * 1000 for x in base]
+                        m = [x[index] * 1000 for x in mine]
+                        for q, qname in ((0.5, "p50"), (0.99, "p99")):
+                            bench(f"{name}_{metric}_{qname}{suffix}", pct(m, q), "ms", pct(b, q))
+                            bench(f"{name}_overhead_{metric}_{qname}{suffix}", pct(m, q) - pct(b, q), "ms")
 
 
 async def main(calls: int, concurrency: int, endpoint: bool = True) -> None:

@@ -30,13 +30,14 @@ from starguide.learning.models import (
     Vacation,
     XPLedgerEntry,
 )
-from starguide.mentor.models import MentorConversation, MentorMessage
+from starguide.mentor.models import MentorConversation, MentorMessage, MentorSafetyAlert
 from starguide.orgs.models import Invitation, Membership, Organisation, OrgAuditEvent
-from starguide.quizzes.models import Assessment, Attempt, AttemptAnswer
+from starguide.quizzes.models import AIGrade, Assessment, Attempt, AttemptAnswer
 
 metadata = Base.metadata
 
 __all__ = [
+    "AIGrade",
     "AIOrgSettings",
     "AIProviderKey",
     "AISpend",
@@ -63,6 +64,7 @@ __all__ = [
     "Membership",
     "MentorConversation",
     "MentorMessage",
+    "MentorSafetyAlert",
     "Module",
     "OrgAuditEvent",
     "Organisation",

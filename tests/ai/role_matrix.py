@@ -51,6 +51,7 @@ ROUTES = [
     ),
     RouteCase("GET", "/api/v1/ai/usage", ADMIN),
     RouteCase("GET", "/api/v1/ai/usage/summary", ADMIN),
+    RouteCase("GET", "/api/v1/ai/usage/breakdown", ADMIN, query={"by": "user", "days": 7}),
     RouteCase("POST", "/api/v1/ai/try", ADMIN, body={"alias": "mentor-default", "prompt": "hello"}),
 ]
 

@@ -371,3 +371,73 @@ async def test_ai_calls_are_rate_limited_per_user(harness_factory: Any, fake: Fa
     assert limited.status_code == 429
     assert limited.json()["type"].endswith("/rate-limited")
     assert int(limited.headers["retry-after"]) >= 1
+
+
+async def test_usage_breakdown_by_alias_user_and_day(harness_factory: Any, fake: FakeProviderServer) -> None:
+    harness = await harness_factory(**fake_settings(fake))
+    harness.runtime.clock = FrozenClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    org = await create_org(harness.client)
+    learner = await add_member(harness.client, org, "learner")
+    other = await create_org(harness.client)
+    late_evening = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
+    calls = [  # (organisation, user, alias, cost in micro-dollars, when)
+        (org.id, learner.user_id, "mentor-default", 300, datetime(2026, 11, 25, 8, 0, tzinfo=UTC)),
+        (org.id, learner.user_id, "mentor-default", 200, late_evening),
+        (org.id, org.admin.user_id, "grader", 50, late_evening),
+        (org.id, None, "grader", 7, datetime(2026, 11, 20, 12, 0, tzinfo=UTC)),
+        (org.id, learner.user_id, "mentor-default", 1000, datetime(2026, 10, 1, tzinfo=UTC)),  # too old
+        (other.id, other.admin.user_id, "mentor-default", 999, late_evening),  # another organisation
+    ]
+    async with harness.runtime.db.session() as session:
+        for organisation_id, user_id, alias, cost, when in calls:
+            session.add(
+                AIUsage(
+                    organisation_id=organisation_id,
+                    user_id=user_id,
+                    alias=alias,
+                    deployment="fake-openai",
+                    input_tokens=10,
+                    output_tokens=5,
+                    cost_micros=cost,
+                    outcome="ok",
+                    created_at=when,
+                )
+            )
+
+    async def breakdown(**params: Any) -> dict[str, Any]:
+        response = await harness.client.get(
+            "/api/v1/ai/usage/breakdown", params=params, headers=org.admin.headers
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    by_alias = await breakdown(by="alias", days=30)
+    assert by_alias["since"] == "2026-10-27T00:00:00Z"
+    assert [(g["key"], g["calls"], g["cost_usd"]) for g in by_alias["groups"]] == [
+        ("mentor-default", 2, 0.0005),
+        ("grader", 2, 0.000057),
+    ]
+    assert (by_alias["total_calls"], by_alias["total_cost_usd"]) == (4, 0.000557)
+    assert by_alias["groups"][0]["input_tokens"] == 20
+    by_user = await breakdown(by="user", days=30)
+
+    async def name(account: Any) -> str:
+        return str((await harness.client.get("/api/v1/me", headers=account.headers)).json()["display_name"])
+
+    assert [(g["key"], g["label"], g["cost_usd"]) for g in by_user["groups"]] == [
+        (str(learner.user_id), await name(learner), 0.0005),
+        (str(org.admin.user_id), await name(org.admin), 0.00005),
+        (None, "Deleted account", 0.000007),
+    ]
+    by_day = await breakdown(by="day", days=2)  # today and yesterday, UTC
+    assert [(g["key"], g["calls"], g["cost_usd"]) for g in by_day["groups"]] == [
+        ("2026-11-25", 1, 0.0003),
+        ("2026-11-24", 2, 0.00025),
+    ]
+    bad = await harness.client.get(
+        "/api/v1/ai/usage/breakdown", params={"by": "model"}, headers=org.admin.headers
+    )
+    assert bad.status_code == 422
+    assert (
+        await harness.client.get("/api/v1/ai/usage/breakdown", params={"days": 0}, headers=org.admin.headers)
+    ).status_code == 422

@@ -10,6 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
+from pydantic import SecretStr
 
 from starguide.auth.tokens import AUDIENCE, ISSUER, InvalidToken, _signing_key, decode_access_token
 from starguide.kit.time import FrozenClock
@@ -139,3 +140,20 @@ def test_decode_access_token_for_the_realtime_server(settings: Any) -> None:
     with pytest.raises(InvalidToken):
         decode_access_token(settings, token + "x")
     assert time.time() > 0
+
+
+def test_a_verified_token_is_refused_once_the_secret_key_changes(settings: Any) -> None:
+    """Verified tokens are remembered per signing key: rotating the secret ends them at once."""
+    from starguide.auth.tokens import create_access_token
+    from starguide.config import resolve_secrets
+    from starguide.kit.ids import uuid7
+    from starguide.kit.time import utcnow
+
+    settings = resolve_secrets(settings)
+    now = utcnow()
+    token = create_access_token(settings, user_id=uuid7(), session_id=uuid7(), organisation_id=None, now=now)
+    assert decode_access_token(settings, token, now=now).organisation_id is None
+    assert decode_access_token(settings, token, now=now).organisation_id is None  # from the cache
+    rotated = settings.model_copy(update={"secret_key": SecretStr("r" * 48)})
+    with pytest.raises(InvalidToken):
+        decode_access_token(rotated, token, now=now)

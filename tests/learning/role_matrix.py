@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,22 @@ _SELF_ROLES = ("learner", "mentor", "org_admin")
 
 
 async def _learner(ctx: RoleContext) -> dict[str, Any]:
-    return {"learner_id": ctx.accounts["learner"].user_id}
+    """The org's learner, enrolled in a course the org's mentor teaches (created)."""
+    learner = ctx.accounts["learner"]
+    mentor = ctx.accounts["mentor"]
+    r = await ctx.client.post(
+        "/api/v1/courses",
+        json={"slug": f"c-{uuid.uuid4().hex[:8]}", "title": "Taught"},
+        headers=mentor.headers,
+    )
+    assert r.status_code == 201, r.text
+    r = await ctx.client.post(
+        f"/api/v1/courses/{r.json()['id']}/enrolments",
+        json={"user_id": str(learner.user_id)},
+        headers=mentor.headers,
+    )
+    assert r.status_code in (200, 201), r.text
+    return {"learner_id": learner.user_id}
 
 
 async def _on_vacation(ctx: RoleContext) -> dict[str, Any]:
@@ -36,6 +52,33 @@ async def _card(ctx: RoleContext) -> dict[str, Any]:
     """A due card of the caller in `ctx.org` (or of the org's learner, for callers with none there)."""
     owner = ctx.accounts[ctx.role if ctx.role in _SELF_ROLES else "learner"]
     event = answer(ctx.org.id, owner.user_id, at=datetime.now(UTC) - timedelta(hours=1))
+    await emit(ctx.harness, event)
+    async with ctx.runtime.db.session(write=False) as session:
+        card_id = await session.scalar(
+            select(ReviewCard.id).where(ReviewCard.question_id == event.question_id)
+        )
+    return {"card_id": card_id}
+
+
+async def _bank_card(ctx: RoleContext) -> dict[str, Any]:
+    """A due card, made from a question of the organisation's bank, of the caller (as `_card`)."""
+    h = ctx.org.admin.headers
+    r = await ctx.client.post(
+        "/api/v1/courses", json={"slug": f"c-{uuid.uuid4().hex[:8]}", "title": "Cards"}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    question = {"type": "true_false", "text": "The Sun is a star.", "answer": True}
+    r = await ctx.client.post(
+        f"/api/v1/courses/{r.json()['id']}/questions", json={"question": question}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    owner = ctx.accounts[ctx.role if ctx.role in _SELF_ROLES else "learner"]
+    event = answer(
+        ctx.org.id,
+        owner.user_id,
+        at=datetime.now(UTC) - timedelta(hours=1),
+        question_id=uuid.UUID(r.json()["id"]),
+    )
     await emit(ctx.harness, event)
     async with ctx.runtime.db.session(write=False) as session:
         card_id = await session.scalar(
@@ -107,6 +150,18 @@ ROUTES = [
         f"{API}/badges/custom/{{badge_id}}",
         expect(anonymous=401, outsider=404, learner=403, mentor=204, org_admin=204, platform_admin=403),
         setup=_custom_badge,
+    ),
+    RouteCase(
+        "GET",
+        f"{API}/me/reviews/{{card_id}}/answer",
+        expect(anonymous=401, outsider=404, learner=200, mentor=200, org_admin=200, platform_admin=403),
+        setup=_bank_card,
+        note="a card of another learner or organisation is not found",
+    ),
+    RouteCase(
+        "GET",
+        f"{API}/learners",
+        expect(anonymous=401, outsider=200, learner=403, mentor=200, org_admin=200, platform_admin=403),
     ),
     RouteCase("GET", f"{API}/learners/{{learner_id}}", MENTOR_ON_LEARNER, setup=_learner),
     RouteCase("GET", f"{API}/learners/{{learner_id}}/skills", MENTOR_ON_LEARNER, setup=_learner),

@@ -35,6 +35,25 @@ async def setting(harness: Any, *, learner_tz: str = "UTC", org_tz: str = "UTC")
     return Setting(harness, org, learner, mentor)
 
 
+async def teach(harness: Any, s: Setting) -> uuid.UUID:
+    """The setting's mentor creates a course and enrols the learner: the mentor now teaches them."""
+    client = harness.client
+    r = await client.post(
+        "/api/v1/courses",
+        json={"slug": f"c-{uuid.uuid4().hex[:8]}", "title": "Course"},
+        headers=s.mentor.headers,
+    )
+    assert r.status_code == 201, r.text
+    course_id = uuid.UUID(r.json()["id"])
+    r = await client.post(
+        f"/api/v1/courses/{course_id}/enrolments",
+        json={"user_id": str(s.learner.user_id)},
+        headers=s.mentor.headers,
+    )
+    assert r.status_code in (200, 201), r.text
+    return course_id
+
+
 async def emit(harness: Any, *events: DomainEvent) -> None:
     async with harness.runtime.db.session() as session:
         for event in events:

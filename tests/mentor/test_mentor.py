@@ -37,7 +37,7 @@ async def ask(client: Any, headers: dict[str, str], conversation_id: str, conten
 async def test_offline_mentor_answers_from_the_lessons_and_cites_them(harness: Any) -> None:
     client = harness.client
     school = await make_school(client)
-    await make_course(client, school)
+    made = await make_course(client, school)
     learner = school.learner.headers
     conversation = ok(
         await client.post("/api/v1/mentor/conversations", json={"title": "Stars"}, headers=learner), 201
@@ -49,11 +49,15 @@ async def test_offline_mentor_answers_from_the_lessons_and_cites_them(harness: A
     text = "".join(d["text"] for kind, d in got if kind == "delta")
     assert "No AI model is configured" in text
     assert "Sirius is the brightest star" in text
-    assert "[1] Brightness of stars" in text
+    cited = f"- [1] [Brightness of stars](/courses/{made['course']['id']}/lessons/"  # a Markdown link
+    assert cited in text
     assert text.rstrip().endswith("?")  # a guiding question, not just an answer
     kind, done = got[-1]
     assert kind == "done"
     assert done["citations"][0]["title"] == "Brightness of stars"
+    cited = done["citations"][0]
+    course_id = made["course"]["id"]
+    assert cited["url"] == f"/courses/{course_id}/lessons/{cited['lesson_id']}"  # the lesson's page
     detail = ok(await client.get(f"/api/v1/mentor/conversations/{conversation['id']}", headers=learner))
     assert [m["role"] for m in detail["messages"]] == ["user", "assistant"]
     reply = detail["messages"][1]
@@ -95,6 +99,26 @@ async def test_conversations_are_listed_searched_and_deleted(harness: Any) -> No
     assert (
         await client.get(f"/api/v1/mentor/conversations/{second['id']}", headers=learner)
     ).status_code == 404
+
+
+async def test_a_conversation_is_renamed_and_its_mode_changed_by_its_owner_only(harness: Any) -> None:
+    client = harness.client
+    school = await make_school(client)
+    learner = school.learner.headers
+    conversation = ok(await client.post("/api/v1/mentor/conversations", json={}, headers=learner), 201)
+    assert conversation["title"] == "New conversation"
+    path = f"/api/v1/mentor/conversations/{conversation['id']}"
+    renamed = ok(await client.patch(path, json={"title": "Light-years", "mode": "quiz"}, headers=learner))
+    assert (renamed["title"], renamed["mode"]) == ("Light-years", "quiz")
+    assert renamed["updated_at"] >= conversation["updated_at"]
+    again = ok(await client.get(path, headers=learner))
+    assert (again["title"], again["mode"]) == ("Light-years", "quiz")
+    # an empty title, an unknown mode: refused; someone else's conversation: not found
+    assert (await client.patch(path, json={"title": ""}, headers=learner)).status_code == 422
+    assert (await client.patch(path, json={"mode": "answer-it"}, headers=learner)).status_code == 422
+    other = school.other_learner.headers
+    assert (await client.patch(path, json={"title": "Mine"}, headers=other)).status_code == 404
+    assert ok(await client.get(path, headers=learner))["title"] == "Light-years"
 
 
 def test_fences_cannot_be_closed_from_inside() -> None:

@@ -59,6 +59,34 @@ async def _submitted_attempt(ctx: RoleContext) -> dict[str, Any]:
     return await learners_attempt(ctx, submit=True)
 
 
+async def _ai_graded_attempt(ctx: RoleContext) -> dict[str, Any]:
+    """A submitted attempt whose free-text answer has an AI grade queued."""
+    params = await new_course(ctx)
+    essay = await _call(
+        ctx,
+        "POST",
+        f"/courses/{params['course_id']}/questions",
+        {"question": {"type": "free_text", "text": "Why seasons?", "rubric": "Axial tilt"}},
+    )
+    assessment = await _call(
+        ctx,
+        "POST",
+        "/assessments",
+        {
+            "course_id": params["course_id"],
+            "title": "Essay",
+            "published": True,
+            "policy": {"questions": [essay["id"]]},
+        },
+    )
+    attempt = await _call(ctx, "POST", f"/assessments/{assessment['id']}/attempts", role="learner")
+    answer = {"answer": {"type": "free_text", "text": "The tilt of the axis."}}
+    await _call(ctx, "PUT", f"/attempts/{attempt['id']}/answers/{essay['id']}", answer, "learner")
+    await _call(ctx, "POST", f"/attempts/{attempt['id']}/submit", role="learner")
+    await ctx.harness.drain()
+    return {**params, "attempt_id": attempt["id"], "question_id": essay["id"]}
+
+
 ROUTES = [
     RouteCase("GET", f"{API}/assessments", COLLECTION, query={"limit": 5}),
     RouteCase(
@@ -102,4 +130,12 @@ ROUTES = [
         body={"score": 0.5, "feedback": "Half right."},
     ),
     RouteCase("POST", f"{API}/attempts/{{attempt_id}}/submit", OWNER_ONLY, setup=learners_attempt),
+    RouteCase("GET", f"{API}/attempts/{{attempt_id}}/ai-grades", MENTOR_ON, setup=_submitted_attempt),
+    RouteCase(
+        "PUT",
+        f"{API}/attempts/{{attempt_id}}/answers/{{question_id}}/ai-grade/override",
+        MENTOR_ON,
+        setup=_ai_graded_attempt,
+        body={"score": 0.75, "feedback": "Mostly right."},
+    ),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncGenerator
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
@@ -25,9 +26,11 @@ from starguide.ai.schemas import (
     ProviderKeyRead,
     ProviderKeyWrite,
     TryRequest,
+    UsageBreakdown,
     UsageGroup,
     UsageRead,
     UsageSummary,
+    UsageTotal,
 )
 from starguide.ai.sse import EventStreamResponse, sse_event
 from starguide.ai.types import ChatMessage, ChatRequest, TextDelta
@@ -273,6 +276,27 @@ async def usage_summary(principal: OrgAdminDep, session: SessionDep, runtime: Ru
         reserved_usd=summary["reserved_micros"] / 1_000_000,
         budget_usd=service.micros_to_usd(org.monthly_budget_micros),
         groups=[UsageGroup(**{**g, "cost_usd": g["cost_micros"] / 1_000_000}) for g in summary["groups"]],
+    )
+
+
+@router.get("/usage/breakdown")
+async def usage_breakdown(
+    principal: OrgAdminDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    by: Literal["alias", "deployment", "user", "day"] = "alias",
+    days: Annotated[int, Query(ge=1, le=366, description="today (UTC) and the days before it")] = 30,
+) -> UsageBreakdown:
+    """Calls, tokens and cost of the last `days` days, totalled by alias, deployment, user or day."""
+    today = runtime.clock().replace(hour=0, minute=0, second=0, microsecond=0)
+    since = today - timedelta(days=days - 1)
+    groups = await service.usage_breakdown(session, _org(principal), by, since)
+    return UsageBreakdown(
+        by=by,
+        since=since,
+        total_calls=sum(g["calls"] for g in groups),
+        total_cost_usd=sum(g["cost_micros"] for g in groups) / 1_000_000,
+        groups=[UsageTotal(**{**g, "cost_usd": g["cost_micros"] / 1_000_000}) for g in groups],
     )
 
 

@@ -95,6 +95,23 @@ class UsageSummary(BaseModel):
     groups: list[UsageGroup]
 
 
+class UsageTotal(BaseModel):
+    key: str | None = Field(description="the alias, deployment, user id or day (YYYY-MM-DD, UTC)")
+    label: str = Field(description="what to show: the user's name for users")
+    calls: int
+    cost_usd: float
+    input_tokens: int
+    output_tokens: int
+
+
+class UsageBreakdown(BaseModel):
+    by: Literal["alias", "deployment", "user", "day"]
+    since: datetime
+    total_calls: int
+    total_cost_usd: float
+    groups: list[UsageTotal]
+
+
 class TryRequest(BaseModel):
     alias: str = Field(default="mentor-default", min_length=1, max_length=60)
     prompt: str = Field(default="Say hello in five words.", min_length=1, max_length=2000)

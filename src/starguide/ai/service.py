@@ -24,6 +24,7 @@ from starguide.ai.keys import KeyBox, KeyBoxError, last4
 from starguide.ai.models import AIOrgSettings, AIProviderKey, AISpend, AIUsage
 from starguide.ai.router import CallResult, Router, RouterEvent, RouterStream, RoutingError
 from starguide.ai.types import ChatRequest
+from starguide.auth.models import User
 from starguide.kit.errors import InvalidInput, NotFound, ProblemError
 from starguide.kit.jobs import jobs
 from starguide.kit.tenancy import scoped
@@ -334,6 +335,74 @@ async def usage_summary(session: AsyncSession, organisation_id: uuid.UUID, now: 
             for r in rows
         ],
     }
+
+
+USAGE_DIMENSIONS = ("alias", "deployment", "user", "day")
+
+
+async def usage_breakdown(
+    session: AsyncSession, organisation_id: uuid.UUID, by: str, since: datetime
+) -> list[dict[str, Any]]:
+    """Calls, tokens and cost since `since`, totalled by alias, deployment, user or UTC day.
+
+    Users are named (display name, or "Deleted account" once the account is gone); the costliest
+    groups come first, except days, which run from the latest back.
+    """
+    key: Any
+    if by == "alias":
+        key = AIUsage.alias
+    elif by == "deployment":
+        key = AIUsage.deployment
+    elif by == "user":
+        key = AIUsage.user_id
+    elif by == "day":
+        # SQLite keeps UTC text (its date() reads it); PostgreSQL's date() uses the session zone.
+        dialect = session.get_bind().dialect.name
+        key = func.date(
+            func.timezone("UTC", AIUsage.created_at) if dialect == "postgresql" else AIUsage.created_at
+        )
+    else:
+        raise InvalidInput(f"Usage can be totalled by {', '.join(USAGE_DIMENSIONS)}.")
+    cost = func.coalesce(func.sum(AIUsage.cost_micros), 0)
+    totals = cast(
+        "Select[Any]",
+        select(
+            key,
+            func.count(),
+            cost,
+            func.coalesce(func.sum(AIUsage.input_tokens), 0),
+            func.coalesce(func.sum(AIUsage.output_tokens), 0),
+        ),
+    )
+    stmt = scoped(totals, AIUsage, organisation_id).where(AIUsage.created_at >= since).group_by(key)
+    stmt = stmt.order_by(key.desc()) if by == "day" else stmt.order_by(cost.desc(), key)
+    rows = (await session.execute(stmt)).all()
+    names: dict[Any, str] = {}
+    if by == "user":
+        ids = [r[0] for r in rows if r[0] is not None]
+        if ids:
+            names = dict(
+                (await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))).all()
+            )
+    out = []
+    for r in rows:
+        if by == "user":
+            label = names.get(r[0], "Deleted account")
+        elif by == "deployment" and r[0] is None:
+            label = "none (refused before any call)"
+        else:
+            label = str(r[0])
+        out.append(
+            {
+                "key": None if r[0] is None else str(r[0]),
+                "label": label,
+                "calls": int(r[1]),
+                "cost_micros": int(r[2]),
+                "input_tokens": int(r[3]),
+                "output_tokens": int(r[4]),
+            }
+        )
+    return out
 
 
 async def settle_stale_calls(session: AsyncSession, now: datetime) -> int:

@@ -82,6 +82,14 @@ class StreamEnd:
 ProviderEvent = TextDelta | StreamEnd
 
 
+@dataclass(frozen=True, slots=True)
+class Moderation:
+    """A provider's moderation verdict: the categories it flagged (the provider's own names)."""
+
+    flagged: bool
+    categories: tuple[str, ...] = ()
+
+
 class ErrorKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     OVERLOADED = "overloaded"

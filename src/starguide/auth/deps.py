@@ -115,14 +115,12 @@ async def check_user_rate(runtime: Runtime, user_id: uuid.UUID) -> None:
 
 async def get_principal(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> Principal:
     claims, now = authenticate(runtime, credentials)
-    # Core execution on the request's connection: this runs on every request, so skip the ORM layer.
-    connection = await session.connection()
-    row = (
-        await connection.execute(
-            _PRINCIPAL_QUERY,
-            {"sid": claims.session_id, "uid": claims.user_id, "org": claims.organisation_id},
-        )
-    ).first()
+    rows = await runtime.db.hot_read(
+        _PRINCIPAL_QUERY,
+        {"sid": claims.session_id, "uid": claims.user_id, "org": claims.organisation_id},
+        session=session,
+    )
+    row = rows[0] if rows else None
     check_session_live(row, now)
     assert row is not None
     await check_user_rate(runtime, claims.user_id)

@@ -295,11 +295,11 @@ async def revoke_session(
 
 
 @router.get("/me", response_model=MeRead)
-async def read_me(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> MeRead:
+async def read_me(runtime: RuntimeDep, credentials: BearerDep) -> MeRead:
     """My account, my organisations and the active one."""
     # The same checks as UserDep, folded into the one query that reads the account.
     claims, now = authenticate(runtime, credentials)
-    me = await service.read_me(session, claims, now)
+    me = await service.read_me(runtime.db, claims, now)
     await check_user_rate(runtime, claims.user_id)
     return me
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +26,7 @@ from starguide.auth.schemas import (
 )
 from starguide.auth.tokens import AccessClaims, create_access_token, hash_token, new_secret_token
 from starguide.config import Settings
+from starguide.db import Database
 from starguide.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, ProblemError, Unauthorized
 from starguide.kit.events import UserSignedUp
 from starguide.kit.ids import uuid7
@@ -561,10 +564,13 @@ _ME_QUERY = (
 )
 
 
-async def read_me(session: AsyncSession, claims: AccessClaims, now: datetime) -> MeRead:
+async def read_me(db: Database, claims: AccessClaims, now: datetime) -> MeRead:
     """My account as `GET /me` shows it; also checks that the session is live (401 otherwise)."""
-    connection = await session.connection()
-    rows = (await connection.execute(_ME_QUERY, {"sid": claims.session_id, "uid": claims.user_id})).all()
+    rows = await db.hot_read(_ME_QUERY, {"sid": claims.session_id, "uid": claims.user_id})
+    return _me_from_rows(rows, claims, now)
+
+
+def _me_from_rows(rows: Sequence[Any], claims: AccessClaims, now: datetime) -> MeRead:
     first = rows[0] if rows else None
     check_session_live(first, now)
     assert first is not None
@@ -603,7 +609,9 @@ async def do_update_me(
         values["updated_at"] = now
         await session.execute(update(User).where(User.id == principal.user_id).values(**values))
     claims = AccessClaims(principal.user_id, principal.session_id, principal.organisation_id)
-    return await read_me(session, claims, now)
+    # Read back on this transaction's own connection, which sees the update before it commits.
+    rows = (await session.execute(_ME_QUERY, {"sid": claims.session_id, "uid": claims.user_id})).all()
+    return _me_from_rows(rows, claims, now)
 
 
 # ---- platform administration ------------------------------------------------------------------

@@ -75,14 +75,29 @@ def decode_access_token(settings: Settings, token: str, *, now: datetime | None 
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("The access token is not valid; sign in again.")
+    claims, expires = _verified_claims(_signing_key(settings.secret_key_value()), token)
+    if expires <= (now or utcnow()).timestamp():
+        raise InvalidToken("The access token has expired; refresh it.", token_expired=True)
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified_claims(key: bytes, token: str) -> tuple[AccessClaims, int]:
+    """The claims and expiry of a correctly signed token, remembered by its exact text.
+
+    A client sends the same token for its whole 15 minutes; verifying it once per process instead
+    of on every request saves about a tenth of a millisecond a call. Invalid tokens raise, and
+    exceptions are never cached, so only tokens this key signed are kept. Expiry is checked by
+    the caller on every use.
+    """
     try:
         payload = jwt.decode(
             token,
-            _signing_key(settings.secret_key_value()),
+            key,
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,
-            # Time is checked below against the service clock, which tests can move.
+            # Time is checked by the caller against the service clock, which tests can move.
             options={"require": _REQUIRED, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
         )
         expires = int(payload["exp"])
@@ -92,9 +107,7 @@ def decode_access_token(settings: Settings, token: str, *, now: datetime | None 
         organisation_id = uuid.UUID(str(org)) if org else None
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         raise InvalidToken("The access token is not valid; sign in again.") from None
-    if expires <= (now or utcnow()).timestamp():
-        raise InvalidToken("The access token has expired; refresh it.", token_expired=True)
-    return AccessClaims(user_id=user_id, session_id=session_id, organisation_id=organisation_id)
+    return AccessClaims(user_id=user_id, session_id=session_id, organisation_id=organisation_id), expires
 
 
 def new_secret_token() -> str:

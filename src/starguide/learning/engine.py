@@ -1,6 +1,10 @@
 """The learning engine's event handlers: graded answers, lessons and quizzes become XP, streaks and badges.
 
-Each handler runs in the dispatcher's write transaction for that event. The learner's profile row is
+Each handler runs in the dispatcher's write transaction for that event. When the outbox delivers a
+batch of events together, `batch_scope` first loads what the whole batch needs (profiles, counters,
+days, XP paid today, cards, mastery, badges, …) in a few queries per organisation; the handlers then
+compute in memory on those rows, and the batch's ledger and badge rows are inserted set-wise at the
+end (the session writes the changed rows in one flush). The learner's profile row is
 locked first (`FOR UPDATE` on PostgreSQL; SQLite serialises writers anyway), so two events of the same
 learner delivered at once apply one after the other. XP goes to the append-only ledger with
 `ON CONFLICT DO NOTHING` on (source event, rule): a duplicate delivery pays nothing, and only XP that
@@ -10,7 +14,9 @@ was actually inserted moves the totals.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,6 +30,7 @@ from starguide.kit.events import (
     AnswerGraded,
     AttemptSubmitted,
     BadgeEarned,
+    DomainEvent,
     LessonCompleted,
     LevelReached,
     MentorHelpGiven,
@@ -48,7 +55,7 @@ from starguide.learning.models import (
     Vacation,
     XPLedgerEntry,
 )
-from starguide.learning.queries import insert_ignore, tenant
+from starguide.learning.queries import insert_ignore, is_sqlite, tenant
 
 # The mentor's help counts for answers within this time after it.
 ASSIST_WINDOW = timedelta(minutes=15)
@@ -62,6 +69,49 @@ LEADERBOARD_MODES = ("visible", "anonymous", "hidden")
 def goal_event_id(learner_id: uuid.UUID, day: date) -> uuid.UUID:
     """The source id of a day's goal award: one per learner and local day, whatever triggers it."""
     return uuid.uuid5(GOAL_NAMESPACE, f"{learner_id}:{day.isoformat()}")
+
+
+OrgLearner = tuple[uuid.UUID, uuid.UUID]
+LearnerDay = tuple[uuid.UUID, uuid.UUID, date]
+PRELOAD_KEY = "learning.preload"
+
+
+@dataclass
+class Preload:
+    """The rows a batch of events needs, loaded up front, and the rows made while processing it.
+
+    Keys are (organisation, learner, …). A key that is present is the truth for the whole batch
+    (None: known not to exist yet); a key that is absent was not loaded and is read from the database
+    on first use. Ledger and badge rows are inserted together when the batch ends.
+    """
+
+    profiles: dict[OrgLearner, LearningProfile] = field(default_factory=dict)
+    time_zones: dict[uuid.UUID, str] = field(default_factory=dict)
+    counters: dict[OrgLearner, dict[str, LearningCounter]] = field(default_factory=dict)
+    days: dict[LearnerDay, DailyActivity | None] = field(default_factory=dict)
+    paid: dict[LearnerDay, dict[str, int]] = field(default_factory=dict)
+    ledger_keys: set[tuple[uuid.UUID, str]] = field(default_factory=set)
+    ledger_rows: list[dict[str, Any]] = field(default_factory=list)
+    vacations: dict[OrgLearner, list[streaks.Vacation]] = field(default_factory=dict)
+    custom: dict[uuid.UUID, list[badges.BadgeSpec]] = field(default_factory=dict)
+    earned: dict[OrgLearner, set[tuple[str, int]]] = field(default_factory=dict)
+    badge_rows: list[dict[str, Any]] = field(default_factory=list)
+    assists: dict[OrgLearner, list[Assist]] = field(default_factory=dict)
+    cards: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], ReviewCard | None] = field(default_factory=dict)
+    items: dict[tuple[uuid.UUID, uuid.UUID], ItemDifficulty | None] = field(default_factory=dict)
+    mastery: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], SkillMastery | None] = field(default_factory=dict)
+    course_skills: set[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = field(default_factory=set)
+    course_skill_rows: list[dict[str, Any]] = field(default_factory=list)
+    skill_ids: dict[tuple[uuid.UUID, uuid.UUID | None, str], uuid.UUID] = field(default_factory=dict)
+    completions: dict[tuple[uuid.UUID, uuid.UUID, str, uuid.UUID], CompletedItem | None] = field(
+        default_factory=dict
+    )
+    org_settings: dict[uuid.UUID, tuple[str, bool]] = field(default_factory=dict)
+
+
+def preload_of(session: AsyncSession) -> Preload | None:
+    pre = session.info.get(PRELOAD_KEY)
+    return pre if isinstance(pre, Preload) else None
 
 
 @dataclass
@@ -79,6 +129,7 @@ class Context:
     counter_rows: dict[str, LearningCounter] = field(default_factory=dict)
     xp_by_course: dict[uuid.UUID | None, int] = field(default_factory=dict)
     cache: LeaderboardCache | None = None
+    pre: Preload | None = None
 
     def bump(self, key: Counter, by: int = 1) -> None:
         self._set(key, self.counters.get(key, 0) + by)
@@ -130,6 +181,23 @@ async def _context(
     now: datetime,
     cache: LeaderboardCache | None = None,
 ) -> Context:
+    pre = preload_of(session)
+    if pre is not None and (org_id, learner_id) in pre.profiles:
+        tz = pre.time_zones.get(learner_id) or "UTC"
+        ctx = Context(
+            session,
+            org_id,
+            learner_id,
+            now,
+            pre.profiles[(org_id, learner_id)],
+            tz,
+            streaks.local_day(now, tz),
+            cache=cache,
+            pre=pre,
+        )
+        ctx.counter_rows = pre.counters.setdefault((org_id, learner_id), {})
+        ctx.counters = {key: row.value for key, row in ctx.counter_rows.items()}
+        return ctx
     # Rows added by an earlier event in the same transaction must be visible to this one.
     await session.flush()
     profile = await load_profile(session, org_id, learner_id, lock=True)
@@ -147,8 +215,24 @@ async def _context(
     return ctx
 
 
+async def _get_day(ctx: Context, day: date) -> DailyActivity | None:
+    key = (ctx.org_id, ctx.learner_id, day)
+    if ctx.pre is not None and key in ctx.pre.days:
+        return ctx.pre.days[key]
+    row = await ctx.session.get(DailyActivity, key)
+    if ctx.pre is not None:
+        ctx.pre.days[key] = row
+    return row
+
+
+def _add_day(ctx: Context, row: DailyActivity) -> None:
+    ctx.session.add(row)
+    if ctx.pre is not None:
+        ctx.pre.days[(row.organisation_id, row.learner_id, row.day)] = row
+
+
 async def _today(ctx: Context) -> DailyActivity:
-    row = await ctx.session.get(DailyActivity, (ctx.org_id, ctx.learner_id, ctx.day))
+    row = await _get_day(ctx, ctx.day)
     if row is None:
         row = DailyActivity(
             organisation_id=ctx.org_id,
@@ -160,7 +244,7 @@ async def _today(ctx: Context) -> DailyActivity:
             goal_xp=ctx.profile.daily_goal_xp,
             goal_met=False,
         )
-        ctx.session.add(row)
+        _add_day(ctx, row)
         local = ctx.now.astimezone(streaks.zone(ctx.tz))
         if local.hour < EARLY_HOUR:
             ctx.bump(Counter.EARLY_DAYS)
@@ -193,6 +277,8 @@ async def _pay(
     awards = [a for a in awards if a.amount > 0]
     if not awards:
         return 0
+    if ctx.pre is not None:
+        return _pay_in_batch(ctx, ctx.pre, source_event_id, awards, course_id, day)
     paid = await _paid_today(ctx)
     rows: list[dict[str, Any]] = []
     for award in awards:
@@ -225,7 +311,51 @@ async def _pay(
     return total
 
 
+def _pay_in_batch(
+    ctx: Context,
+    pre: Preload,
+    source_event_id: uuid.UUID,
+    awards: list[xp.Award],
+    course_id: uuid.UUID | None,
+    day: DailyActivity,
+) -> int:
+    """`_pay` on the batch's rows: what the ledger already holds was loaded with the batch (under the
+    profiles' locks), so a duplicate (event, rule) is skipped here and the row is inserted at the end."""
+    paid = pre.paid.setdefault((ctx.org_id, ctx.learner_id, ctx.day), {})
+    total = 0
+    for award in awards:
+        capped = xp.apply_cap(award, paid.get(award.rule, 0))
+        if capped.amount <= 0:
+            continue
+        paid[award.rule] = paid.get(award.rule, 0) + capped.amount
+        key = (source_event_id, capped.rule.value)
+        if key in pre.ledger_keys:
+            continue
+        pre.ledger_keys.add(key)
+        pre.ledger_rows.append(
+            {
+                "id": uuid.uuid4(),
+                "organisation_id": ctx.org_id,
+                "learner_id": ctx.learner_id,
+                "source_event_id": source_event_id,
+                "rule": capped.rule.value,
+                "amount": capped.amount,
+                "course_id": course_id,
+                "local_day": ctx.day,
+                "earned_at": ctx.now,
+            }
+        )
+        total += capped.amount
+    if total:
+        ctx.profile.xp_total += total
+        day.xp += total
+        ctx.xp_by_course[course_id] = ctx.xp_by_course.get(course_id, 0) + total
+    return total
+
+
 async def _vacations(ctx: Context) -> list[streaks.Vacation]:
+    if ctx.pre is not None and (ctx.org_id, ctx.learner_id) in ctx.pre.vacations:
+        return ctx.pre.vacations[(ctx.org_id, ctx.learner_id)]
     rows = (
         await ctx.session.scalars(
             scoped(select(Vacation), Vacation, ctx.org_id).where(Vacation.learner_id == ctx.learner_id)
@@ -267,9 +397,10 @@ async def _check_goal(ctx: Context, day: DailyActivity, source_event_id: uuid.UU
     for outcome in settlement.days:
         if outcome.day == ctx.day:
             continue
-        past = await ctx.session.get(DailyActivity, (ctx.org_id, ctx.learner_id, outcome.day))
+        past = await _get_day(ctx, outcome.day)
         if past is None:
-            ctx.session.add(
+            _add_day(
+                ctx,
                 DailyActivity(
                     organisation_id=ctx.org_id,
                     learner_id=ctx.learner_id,
@@ -280,7 +411,7 @@ async def _check_goal(ctx: Context, day: DailyActivity, source_event_id: uuid.UU
                     goal_xp=ctx.profile.daily_goal_xp,
                     goal_met=False,
                     streak_outcome=outcome.outcome,
-                )
+                ),
             )
         else:
             past.streak_outcome = outcome.outcome
@@ -291,7 +422,7 @@ async def _check_goal(ctx: Context, day: DailyActivity, source_event_id: uuid.UU
         ctx.bump(Counter.FREEZES_EARNED, earned)
     if ctx.day.weekday() in (5, 6):
         other = ctx.day + timedelta(days=1 if ctx.day.weekday() == 5 else -1)
-        other_row = await ctx.session.get(DailyActivity, (ctx.org_id, ctx.learner_id, other))
+        other_row = await _get_day(ctx, other)
         if other_row is not None and other_row.goal_met:
             ctx.bump(Counter.WEEKEND_GOALS)
 
@@ -316,7 +447,12 @@ async def _finish(ctx: Context, source_event_id: uuid.UUID) -> None:
     await award_badges(ctx)
     cache = ctx.cache
     if ctx.xp_by_course and ctx.profile.leaderboard_mode != "hidden" and cache is not None and cache.redis:
-        org_tz, _enabled = await leaderboards.org_settings(ctx.session, ctx.org_id)
+        if ctx.pre is not None and ctx.org_id in ctx.pre.org_settings:
+            org_tz, _enabled = ctx.pre.org_settings[ctx.org_id]
+        else:
+            org_tz, _enabled = await leaderboards.org_settings(ctx.session, ctx.org_id)
+            if ctx.pre is not None:
+                ctx.pre.org_settings[ctx.org_id] = (org_tz, _enabled)
         cache.schedule(ctx.session, ctx.org_id, org_tz, ctx.learner_id, dict(ctx.xp_by_course), ctx.now)
 
 
@@ -340,6 +476,9 @@ def custom_spec(row: CustomBadge) -> badges.BadgeSpec:
 
 
 async def award_badges(ctx: Context) -> None:
+    if ctx.pre is not None:
+        await _award_badges_in_batch(ctx, ctx.pre)
+        return
     specs = [*badges.CATALOGUE, *(await custom_specs(ctx.session, ctx.org_id))]
     earned = {
         (k, t)
@@ -384,7 +523,46 @@ async def award_badges(ctx: Context) -> None:
             )
 
 
+async def _award_badges_in_batch(ctx: Context, pre: Preload) -> None:
+    """`award_badges` on the batch's rows: earned tiers were loaded with the batch; rows go in at the end."""
+    if ctx.org_id not in pre.custom:
+        pre.custom[ctx.org_id] = await custom_specs(ctx.session, ctx.org_id)
+    specs = [*badges.CATALOGUE, *pre.custom[ctx.org_id]]
+    earned = pre.earned.setdefault((ctx.org_id, ctx.learner_id), set())
+    by_key = {s.key: s for s in specs}
+    for unlock in badges.newly_earned(specs, ctx.counters, earned):
+        earned.add((unlock.key, unlock.tier))
+        pre.badge_rows.append(
+            {
+                "id": uuid.uuid4(),
+                "organisation_id": ctx.org_id,
+                "learner_id": ctx.learner_id,
+                "badge_key": unlock.key,
+                "tier": unlock.tier,
+                "earned_at": ctx.now,
+            }
+        )
+        record_event(
+            ctx.session,
+            BadgeEarned(
+                organisation_id=ctx.org_id,
+                learner_id=ctx.learner_id,
+                badge_key=unlock.key,
+                tier=unlock.tier,
+                name=by_key[unlock.key].name,
+                occurred_at=ctx.now,
+            ),
+        )
+
+
 async def _recently_assisted(ctx: Context, question_id: uuid.UUID, skill_ids: Sequence[uuid.UUID]) -> bool:
+    if ctx.pre is not None and (ctx.org_id, ctx.learner_id) in ctx.pre.assists:
+        wanted_ids = {str(s) for s in skill_ids}
+        return any(
+            ctx.now - ASSIST_WINDOW <= r.at <= ctx.now
+            and (r.question_id == question_id or wanted_ids & set(r.skill_ids.get("ids", [])))
+            for r in ctx.pre.assists[(ctx.org_id, ctx.learner_id)]
+        )
     rows = (
         await ctx.session.scalars(
             scoped(select(Assist), Assist, ctx.org_id).where(
@@ -411,6 +589,9 @@ async def skill_ids_for(
 ) -> list[uuid.UUID]:
     """The content domain's skill ids for a course's skill slugs (stable stand-ins for unknown ones)."""
     slugs = list(dict.fromkeys(slugs))
+    pre = preload_of(session)
+    if pre is not None and all((org_id, course_id, slug) in pre.skill_ids for slug in slugs):
+        return [pre.skill_ids[(org_id, course_id, slug)] for slug in slugs]
     known: dict[str, uuid.UUID] = {}
     if course_id is not None and slugs:
         from starguide.content.models import Skill
@@ -478,11 +659,15 @@ async def _apply_answer(ctx: Context, event: Graded) -> None:
         day.correct += 1
     ctx.best(Counter.ANSWERS_DAY_BEST, day.answers)
 
-    card = await session.scalar(
-        scoped(select(ReviewCard), ReviewCard, ctx.org_id).where(
-            ReviewCard.learner_id == ctx.learner_id, ReviewCard.question_id == event.question_id
+    card_key = (ctx.org_id, ctx.learner_id, event.question_id)
+    if ctx.pre is not None and card_key in ctx.pre.cards:
+        card = ctx.pre.cards[card_key]
+    else:
+        card = await session.scalar(
+            scoped(select(ReviewCard), ReviewCard, ctx.org_id).where(
+                ReviewCard.learner_id == ctx.learner_id, ReviewCard.question_id == event.question_id
+            )
         )
-    )
     seen_before = card is not None
     due_review = card is not None and card.state == 2 and card.due <= ctx.now
     recent = 0
@@ -507,6 +692,8 @@ async def _apply_answer(ctx: Context, event: Graded) -> None:
             lapses=0,
         )
         session.add(card)
+        if ctx.pre is not None:
+            ctx.pre.cards[card_key] = card
     else:
         previous_answer = card.last_answered_at
         previously_wrong = card.last_correct is False
@@ -594,22 +781,32 @@ def store_card(card: ReviewCard, data: reviews.CardData) -> None:
 
 async def _update_mastery(ctx: Context, event: Graded, assisted: bool) -> None:
     session = ctx.session
-    item_row = await session.get(ItemDifficulty, (ctx.org_id, event.question_id))
+    pre = ctx.pre
+    item_key = (ctx.org_id, event.question_id)
+    if pre is not None and item_key in pre.items:
+        item_row = pre.items[item_key]
+    else:
+        item_row = await session.get(ItemDifficulty, item_key)
     prior = mastery.item_prior(event.difficulty)
     item = prior if item_row is None else mastery.Belief(item_row.mean, item_row.var)
     learner = mastery.Belief(ctx.profile.ability_mean, ctx.profile.ability_var)
     day_number = mastery.to_days(ctx.now)
     score = event.score if not event.correct or event.score > 0 else 1.0
-    existing = {
-        r.skill_id: r
-        for r in (
-            await session.scalars(
-                scoped(select(SkillMastery), SkillMastery, ctx.org_id).where(
-                    SkillMastery.learner_id == ctx.learner_id, SkillMastery.skill_id.in_(event.skill_ids)
+    mastery_keys = [(ctx.org_id, ctx.learner_id, s) for s in event.skill_ids]
+    existing: dict[uuid.UUID, SkillMastery]
+    if pre is not None and all(k in pre.mastery for k in mastery_keys):
+        existing = {k[2]: m for k in mastery_keys if (m := pre.mastery[k]) is not None}
+    else:
+        existing = {
+            r.skill_id: r
+            for r in (
+                await session.scalars(
+                    scoped(select(SkillMastery), SkillMastery, ctx.org_id).where(
+                        SkillMastery.learner_id == ctx.learner_id, SkillMastery.skill_id.in_(event.skill_ids)
+                    )
                 )
-            )
-        ).all()
-    }
+            ).all()
+        }
     new_skills = 0
     newly_mastered = False
     for index, skill_id in enumerate(dict.fromkeys(event.skill_ids)):
@@ -629,6 +826,8 @@ async def _update_mastery(ctx: Context, event: Graded, assisted: bool) -> None:
                 mastered=False,
             )
             session.add(row)
+            if pre is not None:
+                pre.mastery[(ctx.org_id, ctx.learner_id, skill_id)] = row
             new_skills += 1
         belief = mastery.SkillBelief(row.mean, row.var, row.last_day, row.attempts)
         result = mastery.update(
@@ -657,26 +856,26 @@ async def _update_mastery(ctx: Context, event: Graded, assisted: bool) -> None:
             ctx.bump(Counter.SKILLS_MASTERED, -1)
         ctx.best(Counter.BEST_SKILL_CORRECT, row.correct)
         if event.course_id is not None:
-            await session.execute(
-                insert_ignore(
-                    session,
-                    CourseSkill,
-                    [{"organisation_id": ctx.org_id, "course_id": event.course_id, "skill_id": skill_id}],
-                )
-            )
+            course_skill = {"organisation_id": ctx.org_id, "course_id": event.course_id, "skill_id": skill_id}
+            if pre is None:
+                await session.execute(insert_ignore(session, CourseSkill, [course_skill]))
+            elif (ctx.org_id, event.course_id, skill_id) not in pre.course_skills:
+                pre.course_skills.add((ctx.org_id, event.course_id, skill_id))
+                pre.course_skill_rows.append(course_skill)
     if new_skills:
         ctx.bump(Counter.SKILLS_PRACTISED, new_skills)
     ctx.profile.ability_mean, ctx.profile.ability_var = learner.mean, learner.var
     if item_row is None:
-        session.add(
-            ItemDifficulty(
-                organisation_id=ctx.org_id,
-                question_id=event.question_id,
-                mean=item.mean,
-                var=item.var,
-                answers=1,
-            )
+        item_row = ItemDifficulty(
+            organisation_id=ctx.org_id,
+            question_id=event.question_id,
+            mean=item.mean,
+            var=item.var,
+            answers=1,
         )
+        session.add(item_row)
+        if pre is not None:
+            pre.items[item_key] = item_row
     else:
         item_row.mean, item_row.var, item_row.answers = item.mean, item.var, item_row.answers + 1
     if event.course_id is not None and newly_mastered:
@@ -684,45 +883,83 @@ async def _update_mastery(ctx: Context, event: Graded, assisted: bool) -> None:
 
 
 async def _check_course_mastery(ctx: Context, course_id: uuid.UUID) -> None:
-    await ctx.session.flush()
-    skill_ids = (
-        await ctx.session.scalars(
-            scoped(select(CourseSkill.skill_id), CourseSkill, ctx.org_id).where(
-                CourseSkill.course_id == course_id
+    if ctx.pre is not None:
+        mastered, total = await _course_mastery_in_batch(ctx, ctx.pre, course_id)
+        if not total:
+            return
+    else:
+        await ctx.session.flush()
+        skill_ids = (
+            await ctx.session.scalars(
+                scoped(select(CourseSkill.skill_id), CourseSkill, ctx.org_id).where(
+                    CourseSkill.course_id == course_id
+                )
             )
+        ).all()
+        if not skill_ids:
+            return
+        total = len(skill_ids)
+        mastered = (
+            await ctx.session.scalar(
+                scoped(select(func.count()).select_from(SkillMastery), SkillMastery, ctx.org_id).where(
+                    SkillMastery.learner_id == ctx.learner_id,
+                    SkillMastery.skill_id.in_(skill_ids),
+                    SkillMastery.mastered.is_(True),
+                )
+            )
+            or 0
         )
-    ).all()
-    if not skill_ids:
-        return
-    mastered = await ctx.session.scalar(
-        scoped(select(func.count()).select_from(SkillMastery), SkillMastery, ctx.org_id).where(
-            SkillMastery.learner_id == ctx.learner_id,
-            SkillMastery.skill_id.in_(skill_ids),
-            SkillMastery.mastered.is_(True),
-        )
-    )
     key = f"course_mastered:{course_id}"
     done = ctx.counters.get(key, 0)
-    if mastered == len(skill_ids) and not done:
+    if mastered == total and not done:
         ctx._set(key, 1)
         ctx.bump(Counter.COURSES_MASTERED)
 
 
+async def _course_mastery_in_batch(ctx: Context, pre: Preload, course_id: uuid.UUID) -> tuple[int, int]:
+    """(skills mastered, skills) of a course for the learner, from the batch's rows (the course's
+    skills were loaded with the batch; mastery rows of skills it did not touch are read once)."""
+    skill_ids = [s for org, course, s in pre.course_skills if org == ctx.org_id and course == course_id]
+    unknown = [s for s in skill_ids if (ctx.org_id, ctx.learner_id, s) not in pre.mastery]
+    if unknown:
+        for skill_id in unknown:
+            pre.mastery[(ctx.org_id, ctx.learner_id, skill_id)] = None
+        for row in (
+            await ctx.session.scalars(
+                scoped(select(SkillMastery), SkillMastery, ctx.org_id).where(
+                    SkillMastery.learner_id == ctx.learner_id, SkillMastery.skill_id.in_(unknown)
+                )
+            )
+        ).all():
+            pre.mastery[(ctx.org_id, ctx.learner_id, row.skill_id)] = row
+    mastered = 0
+    for skill_id in skill_ids:
+        belief = pre.mastery[(ctx.org_id, ctx.learner_id, skill_id)]
+        if belief is not None and belief.mastered:
+            mastered += 1
+    return mastered, len(skill_ids)
+
+
 async def _complete(ctx: Context, kind: str, item_id: uuid.UUID, course_id: uuid.UUID | None) -> bool:
     """Record a completion; True when it is the first one of this lesson or quiz."""
-    row = await ctx.session.get(CompletedItem, (ctx.org_id, ctx.learner_id, kind, item_id))
+    key = (ctx.org_id, ctx.learner_id, kind, item_id)
+    if ctx.pre is not None and key in ctx.pre.completions:
+        row = ctx.pre.completions[key]
+    else:
+        row = await ctx.session.get(CompletedItem, key)
     if row is None:
-        ctx.session.add(
-            CompletedItem(
-                organisation_id=ctx.org_id,
-                learner_id=ctx.learner_id,
-                kind=kind,
-                item_id=item_id,
-                course_id=course_id,
-                first_at=ctx.now,
-                count=1,
-            )
+        row = CompletedItem(
+            organisation_id=ctx.org_id,
+            learner_id=ctx.learner_id,
+            kind=kind,
+            item_id=item_id,
+            course_id=course_id,
+            first_at=ctx.now,
+            count=1,
         )
+        ctx.session.add(row)
+        if ctx.pre is not None:
+            ctx.pre.completions[key] = row
         return True
     row.count += 1
     return False
@@ -782,15 +1019,17 @@ async def recheck_goal(
 async def on_mentor_help(session: AsyncSession, event: MentorHelpGiven) -> None:
     if event.organisation_id is None:
         return
-    session.add(
-        Assist(
-            organisation_id=event.organisation_id,
-            learner_id=event.learner_id,
-            question_id=event.question_id,
-            skill_ids={"ids": [str(s) for s in event.skill_ids]},
-            at=event.occurred_at,
-        )
+    row = Assist(
+        organisation_id=event.organisation_id,
+        learner_id=event.learner_id,
+        question_id=event.question_id,
+        skill_ids={"ids": [str(s) for s in event.skill_ids]},
+        at=event.occurred_at,
     )
+    session.add(row)
+    pre = preload_of(session)
+    if pre is not None and (event.organisation_id, event.learner_id) in pre.assists:
+        pre.assists[(event.organisation_id, event.learner_id)].append(row)
 
 
 async def do_review(
@@ -819,3 +1058,278 @@ async def do_review(
     await _check_goal(ctx, day, review_id)
     await _finish(ctx, review_id)
     return card
+
+
+# ---- batches ------------------------------------------------------------------------------------
+
+_LEARNER_EVENTS = (AnswerGraded, LessonCompleted, AttemptSubmitted)
+
+
+class BatchMismatch(RuntimeError):
+    """The ledger or the badges held a row the batch's preload did not see: the batch is rolled back
+    and its events are delivered one by one (where each insert is checked on its own)."""
+
+
+@asynccontextmanager
+async def batch_scope(session: AsyncSession, events: Sequence[DomainEvent]) -> AsyncIterator[None]:
+    """Around the handlers of a batch delivered in one transaction: load, then write set-wise."""
+    relevant = [e for e in events if isinstance(e, _LEARNER_EVENTS) and e.organisation_id is not None]
+    if not relevant:
+        yield
+        return
+    pre = Preload()
+    by_org: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for event in relevant:
+        assert event.organisation_id is not None
+        by_org[event.organisation_id].append(event)
+    helped = [e for e in events if isinstance(e, MentorHelpGiven) and e.organisation_id is not None]
+    for org_id in sorted(by_org):
+        await _load_org(
+            session,
+            pre,
+            org_id,
+            by_org[org_id],
+            [e.learner_id for e in helped if e.organisation_id == org_id],
+        )
+    session.info[PRELOAD_KEY] = pre
+    try:
+        yield
+        await _write_batch(session, pre)
+    finally:
+        session.info.pop(PRELOAD_KEY, None)
+
+
+async def _load_org(
+    session: AsyncSession,
+    pre: Preload,
+    org_id: uuid.UUID,
+    events: list[Any],
+    helped: list[uuid.UUID],
+) -> None:
+    learners = sorted({e.user_id for e in events} | set(helped))
+    # Profiles first, locked in a fixed order (two batches never wait on each other in a cycle).
+    stmt = (
+        scoped(select(LearningProfile), LearningProfile, org_id)
+        .where(LearningProfile.learner_id.in_(learners))
+        .order_by(LearningProfile.learner_id)
+    )
+    if not is_sqlite(session):
+        stmt = stmt.with_for_update()
+    profiles = {p.learner_id: p for p in (await session.scalars(stmt)).all()}
+    missing = [learner for learner in learners if learner not in profiles]
+    if missing:
+        rows = [{"id": uuid.uuid4(), "organisation_id": org_id, "learner_id": m} for m in missing]
+        await session.execute(insert_ignore(session, LearningProfile, rows))
+        again = stmt.where(LearningProfile.learner_id.in_(missing))
+        profiles.update({p.learner_id: p for p in (await session.scalars(again)).all()})
+    for learner, profile in profiles.items():
+        pre.profiles[(org_id, learner)] = profile
+    pre.time_zones.update(
+        {
+            uid: tz or "UTC"
+            for uid, tz in (
+                await session.execute(select(User.id, User.time_zone).where(User.id.in_(learners)))
+            ).all()
+        }
+    )
+    for learner in learners:
+        pre.counters.setdefault((org_id, learner), {})
+        pre.vacations.setdefault((org_id, learner), [])
+        pre.earned.setdefault((org_id, learner), set())
+        pre.assists.setdefault((org_id, learner), [])
+    for counter in (
+        await session.scalars(
+            scoped(select(LearningCounter), LearningCounter, org_id).where(
+                LearningCounter.learner_id.in_(learners)
+            )
+        )
+    ).all():
+        pre.counters[(org_id, counter.learner_id)][counter.key] = counter
+
+    # The learner's local day of each event, and the source ids that could already be in the ledger.
+    day_keys: set[LearnerDay] = set()
+    sources: set[uuid.UUID] = set()
+    for e in events:
+        day = streaks.local_day(e.occurred_at, pre.time_zones.get(e.user_id) or "UTC")
+        day_keys.add((org_id, e.user_id, day))
+        sources.add(e.event_id)
+        sources.add(goal_event_id(e.user_id, day))
+    days = sorted({k[2] for k in day_keys})
+    for key in day_keys:
+        pre.days[key] = None
+        pre.paid[key] = {}
+    for activity in (
+        await session.scalars(
+            scoped(select(DailyActivity), DailyActivity, org_id).where(
+                DailyActivity.learner_id.in_(learners), DailyActivity.day.in_(days)
+            )
+        )
+    ).all():
+        pre.days[(org_id, activity.learner_id, activity.day)] = activity
+    paid = await session.execute(
+        tenant(
+            select(
+                XPLedgerEntry.learner_id,
+                XPLedgerEntry.local_day,
+                XPLedgerEntry.rule,
+                func.sum(XPLedgerEntry.amount),
+            ),
+            XPLedgerEntry,
+            org_id,
+        )
+        .where(XPLedgerEntry.learner_id.in_(learners), XPLedgerEntry.local_day.in_(days))
+        .group_by(XPLedgerEntry.learner_id, XPLedgerEntry.local_day, XPLedgerEntry.rule)
+    )
+    for learner, day, rule, total in paid.all():
+        if (org_id, learner, day) in pre.paid:
+            pre.paid[(org_id, learner, day)][rule] = int(total or 0)
+    ledger = await session.execute(
+        select(XPLedgerEntry.source_event_id, XPLedgerEntry.rule).where(
+            XPLedgerEntry.source_event_id.in_(sources)
+        )
+    )
+    pre.ledger_keys.update((source, rule) for source, rule in ledger.all())
+
+    for vacation in (
+        await session.scalars(
+            scoped(select(Vacation), Vacation, org_id).where(Vacation.learner_id.in_(learners))
+        )
+    ).all():
+        pre.vacations[(org_id, vacation.learner_id)].append(
+            streaks.Vacation(vacation.start_day, vacation.end_day)
+        )
+    pre.custom[org_id] = await custom_specs(session, org_id)
+    for learner, key, tier in (
+        await session.execute(
+            tenant(
+                select(EarnedBadge.learner_id, EarnedBadge.badge_key, EarnedBadge.tier), EarnedBadge, org_id
+            ).where(EarnedBadge.learner_id.in_(learners))
+        )
+    ).all():
+        pre.earned[(org_id, learner)].add((key, tier))
+
+    answers = [e for e in events if isinstance(e, AnswerGraded) and e.status == "graded"]
+    if answers:
+        await _load_answers(session, pre, org_id, answers, learners)
+    items = [
+        (e.user_id, "lesson", e.lesson_id)
+        if isinstance(e, LessonCompleted)
+        else (e.user_id, "quiz", e.assessment_id)
+        for e in events
+        if isinstance(e, LessonCompleted) or (isinstance(e, AttemptSubmitted) and e.passed)
+    ]
+    if items:
+        for learner, kind, item_id in items:
+            pre.completions[(org_id, learner, kind, item_id)] = None
+        for done in (
+            await session.scalars(
+                scoped(select(CompletedItem), CompletedItem, org_id).where(
+                    CompletedItem.learner_id.in_(learners),
+                    CompletedItem.item_id.in_(sorted({i for _, _, i in items})),
+                )
+            )
+        ).all():
+            item_key = (org_id, done.learner_id, done.kind, done.item_id)
+            if item_key in pre.completions:
+                pre.completions[item_key] = done
+
+
+async def _load_answers(
+    session: AsyncSession,
+    pre: Preload,
+    org_id: uuid.UUID,
+    answers: list[AnswerGraded],
+    learners: list[uuid.UUID],
+) -> None:
+    start = min(e.occurred_at for e in answers) - ASSIST_WINDOW
+    end = max(e.occurred_at for e in answers)
+    for assist in (
+        await session.scalars(
+            scoped(select(Assist), Assist, org_id).where(
+                Assist.learner_id.in_(learners), Assist.at >= start, Assist.at <= end
+            )
+        )
+    ).all():
+        pre.assists[(org_id, assist.learner_id)].append(assist)
+    questions = sorted({e.question_id for e in answers})
+    for e in answers:
+        pre.cards[(org_id, e.user_id, e.question_id)] = None
+    for card in (
+        await session.scalars(
+            scoped(select(ReviewCard), ReviewCard, org_id).where(
+                ReviewCard.learner_id.in_(learners), ReviewCard.question_id.in_(questions)
+            )
+        )
+    ).all():
+        if (org_id, card.learner_id, card.question_id) in pre.cards:
+            pre.cards[(org_id, card.learner_id, card.question_id)] = card
+    for question in questions:
+        pre.items[(org_id, question)] = None
+    for item in (
+        await session.scalars(
+            scoped(select(ItemDifficulty), ItemDifficulty, org_id).where(
+                ItemDifficulty.question_id.in_(questions)
+            )
+        )
+    ).all():
+        pre.items[(org_id, item.question_id)] = item
+
+    # Skill slugs to ids, as `skill_ids_for` resolves them, for every (course, slug) of the batch.
+    from starguide.content.models import Skill
+
+    courses = sorted({e.course_id for e in answers if e.course_id is not None})
+    slugs = sorted({slug for e in answers for slug in e.skills})
+    known: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+    if courses and slugs:
+        rows = await session.execute(
+            tenant(select(Skill.course_id, Skill.slug, Skill.id), Skill, org_id).where(
+                Skill.course_id.in_(courses), Skill.slug.in_(slugs)
+            )
+        )
+        known = {(course, slug): skill for course, slug, skill in rows.all()}
+    skill_ids: set[uuid.UUID] = set()
+    for e in answers:
+        for slug in e.skills:
+            resolved = (known.get((e.course_id, slug)) if e.course_id is not None else None) or skill_uuid(
+                e.course_id, slug
+            )
+            pre.skill_ids[(org_id, e.course_id, slug)] = resolved
+            pre.mastery[(org_id, e.user_id, resolved)] = None
+            skill_ids.add(resolved)
+    for belief in (
+        await session.scalars(
+            scoped(select(SkillMastery), SkillMastery, org_id).where(
+                SkillMastery.learner_id.in_(learners), SkillMastery.skill_id.in_(sorted(skill_ids))
+            )
+        )
+    ).all():
+        if (org_id, belief.learner_id, belief.skill_id) in pre.mastery:
+            pre.mastery[(org_id, belief.learner_id, belief.skill_id)] = belief
+    if courses:
+        for course, skill in (
+            await session.execute(
+                tenant(select(CourseSkill.course_id, CourseSkill.skill_id), CourseSkill, org_id).where(
+                    CourseSkill.course_id.in_(courses)
+                )
+            )
+        ).all():
+            pre.course_skills.add((org_id, course, skill))
+
+
+_CHUNK = 500
+
+
+async def _write_batch(session: AsyncSession, pre: Preload) -> None:
+    """Insert the batch's course skills, ledger and badge rows; the session flushes the rest on commit."""
+    for start in range(0, len(pre.course_skill_rows), _CHUNK):
+        await session.execute(
+            insert_ignore(session, CourseSkill, pre.course_skill_rows[start : start + _CHUNK])
+        )
+    for model, rows in ((XPLedgerEntry, pre.ledger_rows), (EarnedBadge, pre.badge_rows)):
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            inserted = (await session.execute(insert_ignore(session, model, chunk).returning(model.id))).all()
+            if len(inserted) != len(chunk):
+                raise BatchMismatch(
+                    f"{len(chunk) - len(inserted)} {model.__tablename__} row(s) already there"
+                )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from starguide.auth.deps import MemberDep, MentorDep
 from starguide.kit.deps import RuntimeDep, SessionDep
-from starguide.learning import service
+from starguide.learning import access, flashcards, service
 from starguide.learning.leaderboards import LeaderboardCache
 from starguide.learning.schemas import (
     BadgeProgressRead,
@@ -18,6 +18,8 @@ from starguide.learning.schemas import (
     DayRead,
     HomeRead,
     LeaderboardRead,
+    LearnerSummaryRead,
+    ReviewAnswerRead,
     ReviewCardRead,
     ReviewResult,
     ReviewSubmit,
@@ -109,6 +111,14 @@ async def list_due_reviews(
     )
 
 
+@router.get("/me/reviews/{card_id}/answer", response_model=ReviewAnswerRead)
+async def get_review_answer(
+    card_id: uuid.UUID, principal: MemberDep, session: SessionDep
+) -> ReviewAnswerRead:
+    """Turn a review card over: its answer and explanation (not while the question is in an open quiz)."""
+    return await flashcards.turn_over(session, _org(principal), principal.user_id, card_id)
+
+
 @router.post("/me/reviews/{card_id}", response_model=ReviewResult)
 async def submit_review(
     card_id: uuid.UUID, body: ReviewSubmit, principal: MemberDep, session: SessionDep, runtime: RuntimeDep
@@ -169,12 +179,18 @@ async def delete_custom_badge(badge_id: uuid.UUID, principal: MentorDep, session
     await service.delete_custom_badge(session, _org(principal), badge_id)
 
 
+@router.get("/learners", response_model=list[LearnerSummaryRead])
+async def list_learners(principal: MentorDep, session: SessionDep) -> list[LearnerSummaryRead]:
+    """The learners whose progress you may see: those enrolled in your courses (admins: every learner)."""
+    return await access.visible_learners(session, principal)
+
+
 @router.get("/learners/{learner_id}", response_model=HomeRead)
 async def get_learner_home(
     learner_id: uuid.UUID, principal: MentorDep, session: SessionDep, runtime: RuntimeDep
 ) -> HomeRead:
     """A learner's home, as the learner sees it (mentors and admins)."""
-    await service.access_learner(session, _org(principal), learner_id)
+    await access.access_learner(session, principal, learner_id)
     return await service.home(session, _org(principal), learner_id, runtime.clock())
 
 
@@ -183,7 +199,7 @@ async def list_learner_skills(
     learner_id: uuid.UUID, principal: MentorDep, session: SessionDep, runtime: RuntimeDep
 ) -> SkillsRead:
     """A learner's skill mastery and crutch index per skill (mentors and admins)."""
-    await service.access_learner(session, _org(principal), learner_id)
+    await access.access_learner(session, principal, learner_id)
     return await service.skills(session, _org(principal), learner_id, runtime.clock())
 
 
@@ -192,7 +208,7 @@ async def list_learner_badges(
     learner_id: uuid.UUID, principal: MentorDep, session: SessionDep
 ) -> list[BadgeProgressRead]:
     """A learner's badges and progress (mentors and admins)."""
-    await service.access_learner(session, _org(principal), learner_id)
+    await access.access_learner(session, principal, learner_id)
     return await service.badge_progress(session, _org(principal), learner_id)
 
 
@@ -201,7 +217,7 @@ async def list_learner_days(
     learner_id: uuid.UUID, principal: MentorDep, session: SessionDep, limit: Limit = 30
 ) -> list[DayRead]:
     """A learner's daily goal history (mentors and admins)."""
-    await service.access_learner(session, _org(principal), learner_id)
+    await access.access_learner(session, principal, learner_id)
     return await service.days(session, _org(principal), learner_id, limit)
 
 
@@ -210,5 +226,5 @@ async def list_learner_reviews(
     learner_id: uuid.UUID, principal: MentorDep, session: SessionDep, runtime: RuntimeDep, limit: Limit = 20
 ) -> list[ReviewCardRead]:
     """A learner's due reviews (mentors and admins)."""
-    await service.access_learner(session, _org(principal), learner_id)
+    await access.access_learner(session, principal, learner_id)
     return await service.review_queue(session, _org(principal), learner_id, runtime.clock(), limit)

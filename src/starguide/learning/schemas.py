@@ -43,7 +43,11 @@ class Suggestion(BaseModel):
     reason: str
     count: int | None = None
     skill_id: uuid.UUID | None = None
+    skill_name: str | None = None
     course_id: uuid.UUID | None = None
+    course_title: str | None = None
+    lesson_id: uuid.UUID | None = Field(default=None, description="the lesson to open, when there is one")
+    lesson_title: str | None = None
     mastery: float | None = None
 
 
@@ -148,6 +152,23 @@ class LeaderboardRead(BaseModel):
     entries: list[LeaderboardEntryRead]
 
 
+class ReviewPromptRead(BaseModel):
+    """The question of a review card as the learner sees it: no correct answer."""
+
+    type: str
+    title: str | None
+    text_html: str
+    options: list[str] = Field(default_factory=list, description="choices or items, in authored order")
+
+
+class ReviewAnswerRead(BaseModel):
+    """The answer of a review card, shown when the learner turns it over."""
+
+    card_id: uuid.UUID
+    answer: list[str] = Field(description="the correct answer, as lines of text")
+    explanation_html: str
+
+
 class ReviewCardRead(BaseModel):
     id: uuid.UUID
     question_id: uuid.UUID
@@ -159,6 +180,9 @@ class ReviewCardRead(BaseModel):
     reps: int
     lapses: int
     retrievability: float
+    prompt: ReviewPromptRead | None = Field(
+        default=None, description="the question (absent when it was deleted)"
+    )
 
 
 class ReviewSubmit(BaseModel):
@@ -173,6 +197,8 @@ class ReviewResult(BaseModel):
 
 class SkillRead(BaseModel):
     skill_id: uuid.UUID
+    name: str | None = None
+    course_id: uuid.UUID | None = None
     probability: float
     low: float
     high: float
@@ -187,6 +213,7 @@ class SkillRead(BaseModel):
 
 class CourseMasteryRead(BaseModel):
     course_id: uuid.UUID
+    title: str | None = None
     mastery: float
     skills: int
     skills_mastered: int
@@ -195,6 +222,31 @@ class CourseMasteryRead(BaseModel):
 class SkillsRead(BaseModel):
     skills: list[SkillRead]
     courses: list[CourseMasteryRead]
+
+
+class LearnerSummaryRead(BaseModel):
+    """A learner a mentor may look at, for the list of their learners."""
+
+    learner_id: uuid.UUID
+    display_name: str
+    level: int
+    xp_total: int
+    streak_current: int
+    last_active_day: date | None
+    course_ids: list[uuid.UUID]
+
+
+class ProgressEvent(BaseModel):
+    """What the web app receives on the learner's Socket.IO room for a level-up or a new badge."""
+
+    kind: Literal["level", "badge"]
+    organisation_id: uuid.UUID | None
+    learner_id: uuid.UUID
+    level: int | None = None
+    xp_total: int | None = None
+    badge_key: str | None = None
+    tier: int | None = None
+    name: str | None = None
 
 
 HomeRead.model_rebuild()

@@ -11,7 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.kit.errors import Conflict, InvalidInput, NotFound, ProblemError
 from starguide.kit.tenancy import scoped
-from starguide.learning import badges, engine, leaderboards, levels, mastery, reviews, streaks
+from starguide.learning import (
+    badges,
+    engine,
+    flashcards,
+    leaderboards,
+    levels,
+    links,
+    mastery,
+    reviews,
+    streaks,
+)
 from starguide.learning.leaderboards import LeaderboardCache
 from starguide.learning.models import (
     CourseSkill,
@@ -46,7 +56,7 @@ from starguide.learning.schemas import (
     Suggestion,
     VacationRead,
 )
-from starguide.orgs.models import Membership, Role
+from starguide.orgs.models import Role
 
 MAX_CUSTOM_BADGES = 100
 _STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
@@ -56,15 +66,6 @@ class LeaderboardsDisabled(ProblemError):
     status = 403
     slug = "leaderboards-disabled"
     title = "Leaderboards are turned off"
-
-
-async def access_learner(session: AsyncSession, org_id: uuid.UUID, learner_id: uuid.UUID) -> None:
-    """A mentor may look at a member of their organisation; anyone else is not found (404)."""
-    found = await session.scalar(
-        scoped(select(Membership.id), Membership, org_id).where(Membership.user_id == learner_id)
-    )
-    if found is None:
-        raise NotFound("No such learner in this organisation.")
 
 
 async def _vacations(session: AsyncSession, org_id: uuid.UUID, learner_id: uuid.UUID) -> list[Vacation]:
@@ -468,8 +469,15 @@ async def review_queue(
     )
     if course_id is not None:
         stmt = stmt.where(ReviewCard.course_id == course_id)
-    cards = (await session.scalars(stmt)).all()
-    return [_card_read(c, now, profile.desired_retention) for c in cards]
+    cards = list((await session.scalars(stmt)).all())
+    questions = await flashcards.questions_for(session, org_id, cards)
+    out = []
+    for c in cards:
+        read = _card_read(c, now, profile.desired_retention)
+        question = questions.get((c.question_id, c.question_version))
+        read.prompt = flashcards.prompt(question) if question is not None else None
+        out.append(read)
+    return out
 
 
 async def submit_review(
@@ -543,6 +551,8 @@ async def skills(
     courses: dict[uuid.UUID, list[uuid.UUID]] = {}
     for course_id, skill_id in course_rows:
         courses.setdefault(course_id, []).append(skill_id)
+    infos = await links.skill_infos(session, org_id, by_skill)
+    titles = await links.course_titles(session, org_id, courses)
     course_reads = []
     for course_id, skill_ids in courses.items():
         if not any(s in by_skill for s in skill_ids):
@@ -555,6 +565,7 @@ async def skills(
         course_reads.append(
             CourseMasteryRead(
                 course_id=course_id,
+                title=titles.get(course_id),
                 mastery=round(mastery.course_mastery(estimates + [prior] * unseen), 4),
                 skills=len(skill_ids),
                 skills_mastered=sum(1 for e in estimates if e.mastered),
@@ -564,6 +575,8 @@ async def skills(
         skills=[
             SkillRead(
                 skill_id=v.row.skill_id,
+                name=infos[v.row.skill_id].name if v.row.skill_id in infos else None,
+                course_id=infos[v.row.skill_id].course_id if v.row.skill_id in infos else None,
                 probability=round(v.estimate.probability, 4),
                 low=round(v.estimate.low, 4),
                 high=round(v.estimate.high, 4),
@@ -600,34 +613,65 @@ async def what_next(
             )
         )
     views = [v for v in await _skill_views(session, org_id, learner_id, now) if not v.estimate.mastered]
+    lesson = None
     if views:
         weakest = min(views, key=lambda v: v.estimate.probability)
-        course_id = await session.scalar(
-            scoped(select(CourseSkill.course_id), CourseSkill, org_id)
-            .where(CourseSkill.skill_id == weakest.row.skill_id)
-            .limit(1)
+        info = (await links.skill_infos(session, org_id, [weakest.row.skill_id])).get(weakest.row.skill_id)
+        course_id = (
+            info.course_id
+            if info is not None
+            else await session.scalar(
+                scoped(select(CourseSkill.course_id), CourseSkill, org_id)
+                .where(CourseSkill.skill_id == weakest.row.skill_id)
+                .limit(1)
+            )
         )
+        lesson = await links.lesson_for_skill(session, org_id, learner_id, info) if info is not None else None
+        titles = await links.course_titles(session, org_id, [course_id] if course_id else [])
         pct = round(100 * weakest.estimate.probability)
+        name = f"“{info.name}”" if info is not None else "Your weakest skill"
         out.append(
             Suggestion(
                 kind="practice",
                 skill_id=weakest.row.skill_id,
+                skill_name=info.name if info is not None else None,
                 course_id=course_id,
+                course_title=titles.get(course_id) if course_id else None,
+                lesson_id=lesson.lesson_id if lesson else None,
+                lesson_title=lesson.title if lesson else None,
                 mastery=round(weakest.estimate.probability, 4),
                 reason=(
-                    f"Your weakest skill: about {pct} % chance of answering an average question right. "
-                    "Its next lesson or a few practice questions move you furthest."
+                    f"{name} is your weakest skill: about {pct} % chance of answering an average question "
+                    "right. "
+                    + (
+                        f"The lesson “{lesson.title}” moves you furthest."
+                        if lesson
+                        else "A few practice questions move you furthest."
+                    )
                 ),
             )
+        )
+    new = await links.next_new_lesson(
+        session, org_id, learner_id, besides=lesson.lesson_id if lesson else None
+    )
+    if new is not None:
+        reason = f"Continue “{new.course_title}” with “{new.title}”" + (
+            ": nothing else is waiting." if not out else " when you are done."
+        )
+    else:
+        reason = (
+            "Start something new: nothing else is waiting."
+            if not out
+            else "When you are done, continue with new content."
         )
     out.append(
         Suggestion(
             kind="new",
-            reason=(
-                "Start something new: nothing else is waiting."
-                if not out
-                else "When you are done, continue with new content."
-            ),
+            course_id=new.course_id if new else None,
+            course_title=new.course_title if new else None,
+            lesson_id=new.lesson_id if new else None,
+            lesson_title=new.title if new else None,
+            reason=reason,
         )
     )
     return out

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from starguide.kit.models import Base, Timestamps, UUIDPrimaryKey
+from starguide.kit.models import Base, JSONType, Timestamps, UUIDPrimaryKey
 from starguide.kit.tenancy import TenantMixin
 from starguide.kit.time import utcnow
 
@@ -43,4 +43,28 @@ class MentorMessage(UUIDPrimaryKey, TenantMixin, Base):
     estimated: Mapped[bool] = mapped_column(default=False)
     citations: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"items": [{n, lesson_id, title}]}
     usage_id: Mapped[uuid.UUID | None]
+    # Moderation: {"categories": [...], "source": "builtin"|"provider", "direction": "input"|"output"}
+    # when the message was held; {"redactions": n} when answers to open questions were hidden.
+    flags: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MentorSafetyAlert(UUIDPrimaryKey, TenantMixin, Base):
+    """A held message, for the learner's mentors and the organisation's admins to review."""
+
+    __tablename__ = "mentor_safety_alerts"
+    __table_args__ = (Index("ix_mentor_safety_alerts_org_status", "organisation_id", "status", "created_at"),)
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mentor_conversations.id", ondelete="CASCADE")
+    )
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mentor_messages.id", ondelete="CASCADE"))
+    learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(10))  # input (the learner's) | output (the model's)
+    categories: Mapped[list[str]] = mapped_column(JSONType)
+    source: Mapped[str] = mapped_column(String(20))  # builtin | provider
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | resolved
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.ai.sse import EventStreamResponse
-from starguide.auth.deps import MemberDep, Principal, Role
+from starguide.auth.deps import MemberDep, MentorDep, Principal, Role
+from starguide.auth.models import User
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.pagination import Page, PageParamsDep, paginate
-from starguide.mentor import service
-from starguide.mentor.models import MentorConversation, MentorMessage
+from starguide.mentor import oversight, service
+from starguide.mentor.models import MentorConversation, MentorMessage, MentorSafetyAlert
 from starguide.mentor.prompts import Mode
+from starguide.mentor.safety import kind_message
 from starguide.mentor.schemas import (
+    AlertRead,
+    AlertResolve,
     Citation,
     ConversationCreate,
     ConversationDetail,
     ConversationRead,
+    ConversationUpdate,
+    LearnerConversationDetail,
+    LearnerConversationRead,
     MessageCreate,
     MessageRead,
 )
@@ -38,19 +47,63 @@ def _read(conversation: MentorConversation) -> ConversationRead:
         mode=Mode(conversation.mode),
         created_at=conversation.created_at,
         updated_at=conversation.updated_at,
+        notice=service.NOTICE,
     )
 
 
-def _message(message: MentorMessage) -> MessageRead:
+def _message(message: MentorMessage, *, reviewer: bool = False) -> MessageRead:
+    flags = message.flags or {}
+    content = message.content
+    if message.status == "held" and message.role == "assistant" and not reviewer:
+        # The learner never reads a reply that was stopped: they read why instead.
+        content = kind_message(flags.get("categories", []), output=True)
     return MessageRead(
         id=message.id,
         role=message.role,
-        content=message.content,
+        content=content,
         mode=message.mode,
         status=message.status,
         model=message.model,
         citations=[Citation(**c) for c in (message.citations or {}).get("items", [])],
         created_at=message.created_at,
+        categories=list(flags.get("categories", [])) if reviewer else [],
+        redacted=bool(flags.get("redactions")),
+    )
+
+
+async def _names(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
+    return {r[0]: r[1] for r in rows}
+
+
+def _learner_read(conversation: MentorConversation, names: dict[uuid.UUID, str]) -> LearnerConversationRead:
+    return LearnerConversationRead(
+        **_read(conversation).model_dump(),
+        user_id=conversation.user_id,
+        learner_name=names.get(conversation.user_id, ""),
+    )
+
+
+def _alert(
+    alert: MentorSafetyAlert, names: dict[uuid.UUID, str], message: MentorMessage | None = None
+) -> AlertRead:
+    return AlertRead(
+        id=alert.id,
+        conversation_id=alert.conversation_id,
+        message_id=alert.message_id,
+        learner_id=alert.learner_id,
+        learner_name=names.get(alert.learner_id, ""),
+        direction=alert.direction,
+        categories=list(alert.categories),
+        source=alert.source,
+        status=alert.status,
+        created_at=alert.created_at,
+        resolved_at=alert.resolved_at,
+        resolved_by_id=alert.resolved_by_id,
+        resolution_note=alert.resolution_note,
+        message=_message(message, reviewer=True) if message is not None else None,
     )
 
 
@@ -98,9 +151,28 @@ async def read_conversation(
         session, _org(principal), principal.user_id, conversation_id
     )
     messages = await service.list_messages(session, conversation)
-    return ConversationDetail(
-        **_read(conversation).model_dump(), messages=[_message(m) for m in messages], notice=service.NOTICE
+    return ConversationDetail(**_read(conversation).model_dump(), messages=[_message(m) for m in messages])
+
+
+@router.patch("/conversations/{conversation_id}")
+async def update_conversation(
+    conversation_id: uuid.UUID,
+    body: ConversationUpdate,
+    principal: MemberDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> ConversationRead:
+    """Rename one of my conversations, or change its default mode."""
+    conversation = await service.access_conversation(
+        session, _org(principal), principal.user_id, conversation_id
     )
+    if body.title is not None:
+        conversation.title = body.title
+    if body.mode is not None:
+        conversation.mode = body.mode.value
+    conversation.updated_at = runtime.clock()
+    await session.flush()
+    return _read(conversation)
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204)
@@ -137,7 +209,7 @@ async def post_message(
     conversation = await service.access_conversation(
         session, _org(principal), principal.user_id, conversation_id
     )
-    reply = await service.do_post_message(
+    prepared = await service.do_post_message(
         session,
         runtime,
         conversation=conversation,
@@ -147,4 +219,78 @@ async def post_message(
         mode=body.mode,
         hint_level=body.hint_level,
     )
-    return EventStreamResponse(service.stream_reply(reply, runtime.db, runtime.clock))
+    if isinstance(prepared, service.Held):
+        return EventStreamResponse(service.stream_held(prepared))
+    return EventStreamResponse(service.stream_reply(prepared, runtime.db, runtime.clock, runtime))
+
+
+# ---- mentors and admins: their learners' conversations, and the safety alerts -----------------------
+
+
+@router.get("/learner-conversations")
+async def list_learner_conversations(
+    principal: MentorDep,
+    session: SessionDep,
+    page: PageParamsDep,
+    learner_id: Annotated[uuid.UUID | None, Query(description="only this learner's")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="words in the title")] = None,
+) -> Page[LearnerConversationRead]:
+    """Conversations of my learners (mentors: learners of the courses I teach; admins: everyone's)."""
+    rows, total = await paginate(
+        session, oversight.list_learner_conversations_stmt(principal, learner_id, q), page
+    )
+    names = await _names(session, {r.user_id for r in rows})
+    return Page[LearnerConversationRead](
+        items=[_learner_read(r, names) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/learner-conversations/{conversation_id}")
+async def read_learner_conversation(
+    conversation_id: uuid.UUID, principal: MentorDep, session: SessionDep, runtime: RuntimeDep
+) -> LearnerConversationDetail:
+    """One of my learners' conversations, held messages included (the read is audited)."""
+    conversation = await oversight.access_learner_conversation(session, principal, conversation_id)
+    messages = await service.list_messages(session, conversation)
+    await oversight.record_read(runtime.db, principal, conversation, runtime.clock())
+    names = await _names(session, {conversation.user_id})
+    return LearnerConversationDetail(
+        **_learner_read(conversation, names).model_dump(),
+        messages=[_message(m, reviewer=True) for m in messages],
+    )
+
+
+@router.get("/alerts")
+async def list_alerts(
+    principal: MentorDep,
+    session: SessionDep,
+    page: PageParamsDep,
+    status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
+) -> Page[AlertRead]:
+    """Held messages of my learners, newest first."""
+    rows, total = await paginate(session, oversight.list_alerts_stmt(principal, status), page)
+    names = await _names(session, {r.learner_id for r in rows})
+    return Page[AlertRead](
+        items=[_alert(r, names) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+async def _alert_detail(session: AsyncSession, alert: MentorSafetyAlert) -> AlertRead:
+    message = await session.get(MentorMessage, alert.message_id)
+    return _alert(alert, await _names(session, {alert.learner_id}), message)
+
+
+@router.get("/alerts/{alert_id}")
+async def read_alert(alert_id: uuid.UUID, principal: MentorDep, session: SessionDep) -> AlertRead:
+    """One alert, with the held message."""
+    return await _alert_detail(session, await oversight.access_alert(session, principal, alert_id))
+
+
+@router.post("/alerts/{alert_id}/resolve")
+async def resolve_alert(
+    alert_id: uuid.UUID, body: AlertResolve, principal: MentorDep, session: SessionDep, runtime: RuntimeDep
+) -> AlertRead:
+    """Mark an alert as reviewed, with a note of what was done (audited)."""
+    alert = await oversight.access_alert(session, principal, alert_id)
+    await oversight.do_resolve_alert(session, principal, alert, body.note, runtime.clock())
+    return await _alert_detail(session, alert)

@@ -2,36 +2,53 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import anyio
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from starguide.ai.config import Deployment
+from starguide.ai.keys import KeyBox
 from starguide.ai.providers.offline import key_terms
 from starguide.ai.router import StreamFailed, StreamFinished
-from starguide.ai.service import MeteredCall, reserve_call
+from starguide.ai.service import MeteredCall, deployments_for, load_org_ai, reserve_call
 from starguide.ai.sse import sse_event
-from starguide.ai.types import Passage, TextDelta
+from starguide.ai.types import ChatMessage, ChatRequest, Passage, ProviderError, TextDelta
 from starguide.content.models import Lesson
 from starguide.content.search import search_lessons
 from starguide.kit.errors import NotFound, ProblemError
 from starguide.kit.tenancy import scoped
 from starguide.kit.time import Clock
-from starguide.mentor.models import MentorConversation, MentorMessage
+from starguide.mentor.guard import OutputGuard, answer_patterns, open_graded_questions
+from starguide.mentor.models import MentorConversation, MentorMessage, MentorSafetyAlert
+from starguide.mentor.oversight import reviewers_of
 from starguide.mentor.prompts import Mode, Turn, build_request
+from starguide.mentor.safety import categories, check_text, kind_message, provider_category
+from starguide.mentor.schemas import AlertNotice
+from starguide.quizzes.models import Assessment, Attempt, AttemptAnswer
+from starguide.quizzes.service import load_spec
+from starguide.realtime.server import user_room
 
 logger = logging.getLogger("starguide.mentor")
 
 ALIAS = "mentor-default"
 MAX_PASSAGES = 4
 HISTORY_MESSAGES = 40
-NOTICE = "Your organisation's admins can read mentor conversations."
+MAX_EXPLANATIONS = 2
+MODERATION_TIMEOUT = 5.0
+NOTICE = (
+    "This conversation is not private: the mentors of the courses you are enrolled in and your "
+    "organisation's admins can read it. Messages that look unsafe are held and shown to them."
+)
 
 
 async def access_conversation(
@@ -106,7 +123,105 @@ async def retrieve_passages(
             )
         )
     }
-    return [Passage(str(i), lessons[i].title, lessons[i].body, f"/lessons/{i}") for i in best if i in lessons]
+    return [
+        Passage(str(i), lessons[i].title, lessons[i].body, lesson_url(lessons[i]))
+        for i in best
+        if i in lessons
+    ]
+
+
+def lesson_url(lesson: Lesson) -> str:
+    """The lesson's page in the web app (what a citation links to)."""
+    return f"/courses/{lesson.course_id}/lessons/{lesson.id}"
+
+
+def _feedback_released(mode: str, status: str, policy: dict[str, Any], closes_at: Any, now: Any) -> bool:
+    """Whether the learner has been shown this attempt's explanations (the quizzes' feedback policy)."""
+    if mode == "practice":
+        return True
+    feedback = policy.get("feedback_policy", "after_submit")
+    if feedback == "immediately":
+        return True
+    if status != "submitted":
+        return False
+    return feedback == "after_submit" or closes_at is None or now >= closes_at
+
+
+async def retrieve_explanations(
+    session: AsyncSession,
+    organisation_id: uuid.UUID,
+    user_id: uuid.UUID,
+    question: str,
+    now: Any,
+    exclude: set[uuid.UUID],
+) -> list[Passage]:
+    """Explanations of questions whose feedback this learner has already received, most relevant first.
+
+    Questions of a graded attempt still open (`exclude`) never appear, whatever the feedback policy.
+    """
+    terms = key_terms(question)
+    if not terms:
+        return []
+    columns: Any = select(
+        AttemptAnswer.question_id,
+        AttemptAnswer.question_version,
+        Attempt.mode,
+        Attempt.status,
+        Assessment.policy,
+        Assessment.closes_at,
+    )
+    rows = (
+        await session.execute(
+            scoped(columns, AttemptAnswer, organisation_id)
+            .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
+            .join(Assessment, Assessment.id == Attempt.assessment_id)
+            .where(Attempt.user_id == user_id, AttemptAnswer.answered.is_(True))
+            .order_by(AttemptAnswer.saved_at.desc())
+            .limit(200)
+        )
+    ).all()
+    seen: set[uuid.UUID] = set()
+    scored: list[tuple[int, Passage]] = []
+    for question_id, version, mode, status, policy, closes_at in rows:
+        if question_id in seen or question_id in exclude:
+            continue
+        if not _feedback_released(mode, status, policy or {}, closes_at, now):
+            continue
+        seen.add(question_id)
+        spec = await load_spec(session, question_id, version)
+        if not spec.explanation:
+            continue
+        overlap = len(terms & key_terms(f"{spec.title or ''} {spec.text} {spec.explanation}"))
+        if overlap:
+            title = spec.title or (spec.text if len(spec.text) <= 80 else spec.text[:79] + "…")
+            passage = Passage(f"question:{question_id}", f"Explanation: {title}", spec.explanation)
+            scored.append((overlap, passage))
+    scored.sort(key=lambda item: -item[0])
+    return [p for _, p in scored[:MAX_EXPLANATIONS]]
+
+
+async def provider_moderation(
+    runtime: Any, deployments: list[Deployment], keys: dict[str, str], text: str
+) -> list[str]:
+    """The first deployment with a moderation endpoint (OpenAI's) judges `text`: its flagged categories.
+
+    A moderation endpoint that fails lets the text through: the built-in filter has already run.
+    """
+    for deployment in deployments:
+        if deployment.provider != "openai":
+            continue
+        provider = runtime.ai.provider(deployment, keys.get(deployment.provider) or deployment.api_key)
+        try:
+            verdict = await asyncio.wait_for(provider.moderate(text), MODERATION_TIMEOUT)
+        except (ProviderError, TimeoutError) as exc:
+            logger.warning(
+                "provider moderation failed", extra={"deployment": deployment.name, "error": str(exc)}
+            )
+            return []
+        if verdict is None or not verdict.flagged:
+            return []
+        return sorted({provider_category(c) for c in verdict.categories} or {"flagged"})
+    return []
 
 
 @dataclass
@@ -116,9 +231,21 @@ class Reply:
     conversation_id: uuid.UUID
     organisation_id: uuid.UUID
     user_message_id: uuid.UUID
+    user_id: uuid.UUID
     mode: Mode
     passages: list[Passage]
     call: MeteredCall
+    answer_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    moderator: tuple[Deployment, str | None] | None = None  # who moderates the output, if anyone
+
+
+@dataclass
+class Held:
+    """The learner's message was held by moderation: no model is asked; they read a kind message."""
+
+    user_message_id: uuid.UUID
+    reply_id: uuid.UUID
+    text: str
 
 
 async def do_post_message(
@@ -131,13 +258,14 @@ async def do_post_message(
     content: str,
     mode: Mode | None,
     hint_level: int,
-) -> Reply:
-    """Store the learner's message, retrieve material, build the prompt and reserve the call."""
+) -> Reply | Held:
+    """Store the learner's message, moderate it, retrieve material, build the prompt, reserve the call."""
     now = runtime.clock()
+    organisation_id = conversation.organisation_id
     chosen = mode or Mode(conversation.mode)
     history = (await list_messages(session, conversation))[-HISTORY_MESSAGES:]
     message = MentorMessage(
-        organisation_id=conversation.organisation_id,
+        organisation_id=organisation_id,
         conversation_id=conversation.id,
         role="user",
         content=content,
@@ -146,54 +274,188 @@ async def do_post_message(
     )
     session.add(message)
     conversation.updated_at = now
-    passages = await retrieve_passages(session, conversation.organisation_id, content)
+    org = await load_org_ai(
+        session, KeyBox.from_settings(runtime.settings), runtime.settings, organisation_id
+    )
+    probe = ChatRequest((ChatMessage("user", content),))
+    deployments = deployments_for(runtime.ai, org, ALIAS, probe)
+    flagged, source = categories(check_text(content)), "builtin"
+    if not flagged:
+        flagged, source = await provider_moderation(runtime, deployments, org.keys, content), "provider"
+    if flagged:
+        return await _hold_input(
+            session, runtime.realtime, conversation, message, user_id, chosen, flagged, source, now
+        )
+    open_questions = await open_graded_questions(session, organisation_id, user_id, now)
+    passages = await retrieve_passages(session, organisation_id, content)
+    passages += await retrieve_explanations(
+        session, organisation_id, user_id, content, now, exclude=set(open_questions)
+    )
     request = build_request(
         mode=chosen,
         question=content,
-        history=[Turn(m.role, m.content) for m in history if m.content],
+        history=[Turn(m.role, m.content) for m in history if _in_prompt(m)],
         passages=passages,
         hint_level=hint_level,
     )
     call = await reserve_call(
         session,
         runtime,
-        organisation_id=conversation.organisation_id,
+        organisation_id=organisation_id,
         user_id=user_id,
         learner=learner,
         alias=ALIAS,
         request=request,
     )
     await session.flush()
+    moderator = next(
+        (
+            (d, org.keys.get(d.provider) or d.api_key)
+            for d in deployments
+            if d.provider == "openai" and d in call.deployments
+        ),
+        None,
+    )
     return Reply(
-        conversation.id, conversation.organisation_id, message.id, chosen, list(request.passages), call
+        conversation.id,
+        organisation_id,
+        message.id,
+        user_id,
+        chosen,
+        list(request.passages),
+        call,
+        answer_patterns(open_questions.values()),
+        moderator,
     )
 
 
+def _in_prompt(message: MentorMessage) -> bool:
+    """Held messages and the kind messages that answered them never reach a model."""
+    return bool(message.content) and message.status != "held" and message.model != "safety"
+
+
+async def notify_reviewers(session: AsyncSession, realtime: Any, alert: MentorSafetyAlert) -> None:
+    """Tell each mentor and admin who may review the alert, once it is committed (`mentor.alert`)."""
+    if realtime is None:
+        return
+    notice = AlertNotice(
+        alert_id=alert.id,
+        conversation_id=alert.conversation_id,
+        learner_id=alert.learner_id,
+        direction=alert.direction,
+        categories=list(alert.categories),
+    )
+    for reviewer in await reviewers_of(session, alert.organisation_id, alert.learner_id):
+        realtime.emit_after_commit(session, "mentor.alert", notice, room=user_room(reviewer))
+
+
+async def _hold_input(
+    session: AsyncSession,
+    realtime: Any,
+    conversation: MentorConversation,
+    message: MentorMessage,
+    user_id: uuid.UUID,
+    mode: Mode,
+    flagged: list[str],
+    source: str,
+    now: Any,
+) -> Held:
+    message.status = "held"
+    message.flags = {"categories": flagged, "source": source, "direction": "input"}
+    await session.flush()
+    text = kind_message(flagged)
+    reply = MentorMessage(
+        organisation_id=conversation.organisation_id,
+        conversation_id=conversation.id,
+        role="assistant",
+        content=text,
+        mode=mode.value,
+        status="complete",
+        model="safety",
+        flags={"notice": True},
+        created_at=now + timedelta(microseconds=1),  # after the learner's message, in every listing
+    )
+    session.add(reply)
+    await session.flush()
+    alert = MentorSafetyAlert(
+        organisation_id=conversation.organisation_id,
+        conversation_id=conversation.id,
+        message_id=message.id,
+        learner_id=user_id,
+        direction="input",
+        categories=flagged,
+        source=source,
+        status="open",
+        created_at=now,
+    )
+    session.add(alert)
+    await session.flush()
+    await notify_reviewers(session, realtime, alert)
+    logger.info("mentor message held", extra={"categories": flagged, "source": source})
+    return Held(message.id, reply.id, text)
+
+
+async def stream_held(held: Held) -> AsyncGenerator[bytes, None]:
+    yield sse_event("message", {"id": str(held.user_message_id), "citations": []})
+    yield sse_event("held", {"message_id": str(held.reply_id), "text": held.text})
+
+
 def citations_of(passages: list[Passage]) -> list[dict[str, Any]]:
-    return [{"n": n, "lesson_id": p.source_id, "title": p.title} for n, p in enumerate(passages, start=1)]
+    out: list[dict[str, Any]] = []
+    for n, p in enumerate(passages, start=1):
+        if p.source_id.startswith("question:"):
+            out.append({"n": n, "kind": "question", "question_id": p.source_id[9:], "title": p.title})
+        else:
+            out.append({"n": n, "kind": "lesson", "lesson_id": p.source_id, "title": p.title, "url": p.url})
+    return out
 
 
-async def stream_reply(reply: Reply, db: Any, clock: Clock) -> AsyncGenerator[bytes, None]:
-    """SSE: `message`, `delta` {text}, then `done` or `error`; the reply is stored however it ends."""
-    parts: list[str] = []
+async def stream_reply(
+    reply: Reply, db: Any, clock: Clock, runtime: Any = None
+) -> AsyncGenerator[bytes, None]:
+    """SSE: `message`, `delta` {text}, then `done`, `held` or `error`; the reply is stored however it ends.
+
+    The text passes through the output guard: answers to the learner's open graded questions are
+    hidden, and a reply the moderation filter flags is stopped and held.
+    """
+    guard = OutputGuard(reply.answer_patterns)
     final: StreamFinished | StreamFailed | None = None
     problem: ProblemError | None = None
+    held: tuple[list[str], str] | None = None
     yield sse_event("message", {"id": str(reply.user_message_id), "citations": citations_of(reply.passages)})
     try:
         # Closed explicitly: when the learner leaves, the upstream call must stop now, not at GC.
         async with contextlib.aclosing(reply.call.stream()) as events:
             async for event in events:
                 if isinstance(event, TextDelta):
-                    parts.append(event.text)
-                    yield sse_event("delta", {"text": event.text})
+                    out = guard.feed(event.text)
+                    if out:
+                        yield sse_event("delta", {"text": out})
+                    if guard.blocked:
+                        held = (categories(guard.flags), "builtin")
+                        break  # closing the stream stops the model
                 else:
                     final = event
+        if held is None:
+            tail = guard.flush()
+            if tail:
+                yield sse_event("delta", {"text": tail})
+            if isinstance(final, StreamFinished) and reply.moderator is not None and runtime is not None:
+                flagged = await provider_moderation(
+                    runtime, [reply.moderator[0]], _keys(reply), "".join(guard.raw)
+                )
+                if flagged:
+                    held = (flagged, "provider")
     except ProblemError as exc:
         problem = exc
     finally:
         with anyio.CancelScope(shield=True):
-            message_id = await _store_reply(reply, db, clock, "".join(parts), final, problem)
-    if problem is not None:
+            message_id = await _store_reply(
+                reply, db, clock, guard, final, problem, held, runtime.realtime if runtime else None
+            )
+    if held is not None:
+        yield sse_event("held", {"message_id": str(message_id), "text": kind_message(held[0], output=True)})
+    elif problem is not None:
         yield sse_event("error", {"status": problem.status, "title": problem.title, "detail": problem.detail})
     elif isinstance(final, StreamFailed):
         yield sse_event(
@@ -208,19 +470,37 @@ async def stream_reply(reply: Reply, db: Any, clock: Clock) -> AsyncGenerator[by
         yield sse_event("done", {"message_id": str(message_id), "citations": citations_of(reply.passages)})
 
 
+def _keys(reply: Reply) -> dict[str, str]:
+    assert reply.moderator is not None
+    deployment, key = reply.moderator
+    return {deployment.provider: key} if key else {}
+
+
 async def _store_reply(
     reply: Reply,
     db: Any,
     clock: Clock,
-    text: str,
+    guard: OutputGuard,
     final: StreamFinished | StreamFailed | None,
     problem: ProblemError | None,
+    held: tuple[list[str], str] | None,
+    realtime: Any = None,
 ) -> uuid.UUID | None:
     result = final.result if final is not None else reply.call.result
-    if not text and problem is not None:
+    text = guard.text
+    if not guard.raw and problem is not None:
         return None
-    status = "complete" if isinstance(final, StreamFinished) else "partial"
+    flags: dict[str, Any] | None = None
+    if held is not None:
+        status = "held"
+        text = "".join(guard.raw)  # kept whole for the reviewers; the learner reads a kind message
+        flags = {"categories": held[0], "source": held[1], "direction": "output"}
+    else:
+        status = "complete" if isinstance(final, StreamFinished) else "partial"
+    if guard.redactions:
+        flags = {**(flags or {}), "redactions": guard.redactions}
     deployment = result.deployment if result else None
+    now = clock()
     message = MentorMessage(
         organisation_id=reply.organisation_id,
         conversation_id=reply.conversation_id,
@@ -236,11 +516,28 @@ async def _store_reply(
         estimated=result.usage.estimated if result else True,
         citations={"items": citations_of(reply.passages)},
         usage_id=reply.call.usage_id,
-        created_at=clock(),
+        flags=flags,
+        created_at=now,
     )
     try:
         async with db.session() as session:
             session.add(message)
+            if held is not None:
+                await session.flush()
+                alert = MentorSafetyAlert(
+                    organisation_id=reply.organisation_id,
+                    conversation_id=reply.conversation_id,
+                    message_id=message.id,
+                    learner_id=reply.user_id,
+                    direction="output",
+                    categories=held[0],
+                    source=held[1],
+                    status="open",
+                    created_at=now,
+                )
+                session.add(alert)
+                await session.flush()
+                await notify_reviewers(session, realtime, alert)
         return message.id
     except Exception:
         logger.exception(

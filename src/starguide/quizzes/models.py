@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from starguide.kit.models import Base, Timestamps, UUIDPrimaryKey
@@ -76,3 +76,34 @@ class AttemptAnswer(UUIDPrimaryKey, TenantMixin, Base):
     saved_at: Mapped[datetime]
     graded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     mentor_feedback: Mapped[str | None] = mapped_column(Text)
+
+
+class AIGrade(UUIDPrimaryKey, TenantMixin, Base):
+    """The `grader` model's grade of one free-text answer, with its reasons, for the mentor to review."""
+
+    __tablename__ = "ai_grades"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_id"),
+        Index("ix_ai_grades_status_available", "status", "available_at"),
+    )
+
+    attempt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # queued | graded | failed (malformed reply, or no model after retries) | unavailable (no model
+    # configured: the mentor grades) | skipped (a mentor graded first) | overridden (by a mentor)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    score: Mapped[float | None]
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(String(300))
+    tries: Mapped[int] = mapped_column(default=0)
+    available_at: Mapped[datetime]
+    usage_id: Mapped[uuid.UUID | None]
+    deployment: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime]
+    graded_at: Mapped[datetime | None]
+    overridden_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    overridden_at: Mapped[datetime | None]
+    override_score: Mapped[float | None]

@@ -11,7 +11,7 @@ from starguide.auth.deps import MemberDep, MentorDep
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.errors import problem_response
 from starguide.kit.pagination import Page, PageParamsDep
-from starguide.quizzes import schemas, service
+from starguide.quizzes import ai_grading, schemas, service
 
 router = APIRouter(tags=["quizzes"])
 
@@ -147,3 +147,29 @@ async def submit_attempt(
 ) -> schemas.AttemptRead:
     """Hand in the attempt: it is scored at once (free-text answers wait for a mentor)."""
     return await service.do_submit(session, principal, attempt_id, runtime.clock)
+
+
+# ---- AI grading of free-text answers ------------------------------------------------------------
+
+
+@router.get("/attempts/{attempt_id}/ai-grades")
+async def list_ai_grades(
+    session: SessionDep, principal: MentorDep, attempt_id: uuid.UUID
+) -> list[schemas.AIGradeRead]:
+    """The AI grades of an attempt's free-text answers, with their reasons."""
+    return await ai_grading.list_ai_grades(session, principal, attempt_id)
+
+
+@router.put("/attempts/{attempt_id}/answers/{question_id}/ai-grade/override")
+async def override_ai_grade(
+    session: SessionDep,
+    principal: MentorDep,
+    runtime: RuntimeDep,
+    attempt_id: uuid.UUID,
+    question_id: uuid.UUID,
+    body: schemas.ManualGrade,
+) -> schemas.AIGradeRead:
+    """Replace an AI grade with the mentor's own (audited)."""
+    return await ai_grading.do_override_ai_grade(
+        session, principal, attempt_id, question_id, body, runtime.clock()
+    )

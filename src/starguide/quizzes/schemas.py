@@ -135,3 +135,27 @@ class HintRead(BaseModel):
     hints: list[str]
     hints_shown: int
     hints_available: int
+
+
+class AIGradeRead(BaseModel):
+    """The `grader` model's grade of a free-text answer, with the reasons the mentor reads."""
+
+    question_id: uuid.UUID
+    status: str = Field(
+        description="queued, graded, failed (unusable reply, or no model after 3 tries), unavailable "
+        "(no model configured: the mentor grades), skipped (a mentor graded first), overridden"
+    )
+    score: float | None = Field(description="the AI's score, 0 to 1")
+    reasons: list[str]
+    error: str | None
+    deployment: str | None
+    model: str | None
+    cost_micros: int
+    tries: int
+    created_at: datetime
+    graded_at: datetime | None
+    overridden_by_id: uuid.UUID | None
+    overridden_at: datetime | None
+    override_score: float | None
+    answer_status: str | None = Field(description="the answer's status now: pending or graded")
+    answer_score: float | None = Field(description="the answer's score now (the AI's, or the mentor's)")

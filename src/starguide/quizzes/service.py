@@ -10,11 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, Float, Integer, String, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from starguide.auth.deps import Principal
 from starguide.content.bank import parse_spec
@@ -24,6 +26,7 @@ from starguide.content.render import render_text
 from starguide.content.service import _org, access_course, enrolled_course_ids, is_enrolled
 from starguide.kit.errors import Conflict, InvalidInput, NotFound
 from starguide.kit.events import AnswerGraded, AttemptSubmitted
+from starguide.kit.models import UTCDateTime
 from starguide.kit.outbox import record_event
 from starguide.kit.pagination import PageParams, paginate
 from starguide.kit.tenancy import scoped
@@ -639,6 +642,36 @@ async def do_save_answer(
     except AnswerMismatch as exc:
         raise InvalidInput(str(exc)) from None
     taken = max(0.0, (now - attempt.last_activity_at).total_seconds())
+    emit = attempt.mode == AssessmentMode.PRACTICE and result.answered
+    if session.get_bind().dialect.name == "postgresql":
+        row = await _save_answer_pg(
+            session, attempt, assessment, question_id, version, spec, answer, result, taken, now, emit=emit
+        )
+    else:
+        row = await _save_answer_orm(
+            session, attempt, assessment, question_id, version, spec, answer, result, taken, now, emit=emit
+        )
+    policy = AssessmentPolicy.model_validate(assessment.policy)
+    reveal = _revealed(attempt, assessment, policy, False, now)
+    return _answer_result(question_id, row, spec, reveal, result)
+
+
+async def _save_answer_orm(
+    session: AsyncSession,
+    attempt: Attempt,
+    assessment: Assessment,
+    question_id: uuid.UUID,
+    version: int,
+    spec: Any,
+    answer: Any,
+    result: Grade,
+    taken: float,
+    now: datetime,
+    *,
+    emit: bool,
+) -> Any:
+    """The upsert, the attempt's last activity and the event as separate statements (SQLite, where a
+    statement costs no network round trip and data-modifying CTEs do not exist)."""
     values = {
         "answer": answer.model_dump(mode="json"),
         "score": result.score,
@@ -671,11 +704,134 @@ async def do_save_answer(
     ).returning(AttemptAnswer)
     row = (await session.execute(stmt, execution_options={"populate_existing": True})).scalar_one()
     attempt.last_activity_at = now
-    if attempt.mode == AssessmentMode.PRACTICE and result.answered:
+    if emit:
         record_event(session, _answered_event(attempt, assessment, question_id, version, spec, row, now))
-    policy = AssessmentPolicy.model_validate(assessment.policy)
-    reveal = _revealed(attempt, assessment, policy, False, now)
-    return _answer_result(question_id, row, spec, reveal, result)
+    return row
+
+
+# One statement, one round trip: upsert the answer (only while the attempt is in progress), move the
+# attempt's last activity, and record the event with what only the upserted row knows (tries, hints,
+# time taken). Data-modifying CTEs always run to completion, so all three commit or none does.
+_SAVE_ANSWER_PG = (
+    text(
+        """
+WITH live AS (
+    SELECT id FROM attempts WHERE id = :attempt_id AND status = 'in_progress'
+), saved AS (
+    INSERT INTO attempt_answers (id, organisation_id, attempt_id, question_id, question_version, answer,
+        score, status, answered, tries, hints_shown, time_taken_seconds, first_saved_at, saved_at)
+    SELECT :id, :organisation_id, live.id, :question_id, :question_version, :answer,
+        :score, :status, :answered, 1, 0, :taken, :now, :now
+    FROM live
+    ON CONFLICT (attempt_id, question_id) DO UPDATE SET
+        answer = excluded.answer, score = excluded.score, status = excluded.status,
+        answered = excluded.answered, saved_at = excluded.saved_at,
+        tries = attempt_answers.tries + 1,
+        time_taken_seconds = coalesce(attempt_answers.time_taken_seconds, excluded.time_taken_seconds),
+        first_saved_at = coalesce(attempt_answers.first_saved_at, excluded.first_saved_at)
+    RETURNING *
+), touched AS (
+    UPDATE attempts SET last_activity_at = :now FROM saved WHERE attempts.id = saved.attempt_id
+    RETURNING attempts.id
+), recorded AS (
+    INSERT INTO outbox_events (id, event_type, organisation_id, payload, occurred_at, available_at, attempts)
+    SELECT :event_id, :event_type, :organisation_id,
+        :payload || jsonb_build_object(
+            'first_try', saved.tries = 1,
+            'hints_shown', saved.hints_shown,
+            'time_taken_seconds', saved.time_taken_seconds
+        ),
+        :now, :now, 0
+    FROM saved WHERE :emit
+    RETURNING id
+)
+SELECT saved.answer, saved.answered, saved.score, saved.status, saved.tries, saved.hints_shown,
+    saved.saved_at, saved.mentor_feedback, (SELECT count(*) FROM touched) AS touched
+FROM saved
+"""
+    )
+    .bindparams(
+        bindparam("answer", type_=JSONB),
+        bindparam("payload", type_=JSONB),
+        bindparam("now", type_=UTCDateTime),
+    )
+    .columns(
+        answer=JSONB,
+        answered=Boolean,
+        score=Float,
+        status=String,
+        tries=Integer,
+        hints_shown=Integer,
+        saved_at=UTCDateTime,
+        mentor_feedback=String,
+        touched=Integer,
+    )
+)
+
+
+async def _save_answer_pg(
+    session: AsyncSession,
+    attempt: Attempt,
+    assessment: Assessment,
+    question_id: uuid.UUID,
+    version: int,
+    spec: Any,
+    answer: Any,
+    result: Grade,
+    taken: float,
+    now: datetime,
+    *,
+    emit: bool,
+) -> Any:
+    event = AnswerGraded(
+        organisation_id=attempt.organisation_id,
+        occurred_at=now,
+        user_id=attempt.user_id,
+        attempt_id=attempt.id,
+        assessment_id=assessment.id,
+        course_id=assessment.course_id,
+        question_id=question_id,
+        question_version=version,
+        question_type=str(spec.type),
+        skills=list(spec.skills),
+        difficulty=spec.difficulty,
+        status=result.status.value,
+        score=result.score,
+        correct=result.status == GradeStatus.GRADED and result.score >= 1.0,
+        first_try=True,  # these three are taken from the saved row by the statement
+        mode=attempt.mode,
+        hints_shown=0,
+        time_taken_seconds=None,
+    )
+    row = (
+        await session.execute(
+            _SAVE_ANSWER_PG,
+            {
+                "attempt_id": attempt.id,
+                "id": uuid.uuid4(),
+                "organisation_id": attempt.organisation_id,
+                "question_id": question_id,
+                "question_version": version,
+                "answer": answer.model_dump(mode="json"),
+                "score": result.score,
+                "status": result.status.value,
+                "answered": result.answered,
+                "taken": taken,
+                "now": now,
+                "event_id": event.event_id,
+                "event_type": event.event_type,
+                "payload": event.model_dump(mode="json"),
+                "emit": emit,
+            },
+        )
+    ).first()
+    if row is None:  # submitted by a concurrent request since it was read
+        raise Conflict("This attempt has been submitted; answers can no longer change.")
+    if emit:
+        session.info["outbox_written"] = True
+    # The attempt row was updated by the statement: keep the loaded object in step without a write.
+    set_committed_value(attempt, "last_activity_at", now)
+    return row
 
 
 async def do_show_hint(

@@ -94,7 +94,7 @@ class Realtime:
 
     def asgi(self, other_app: Any) -> Any:
         """The ASGI app serving `/socket.io/` and passing everything else to `other_app`."""
-        return socketio.ASGIApp(self.sio, other_asgi_app=other_app, socketio_path="socket.io")
+        return RealtimeDispatcher(socketio.ASGIApp(self.sio, socketio_path="socket.io"), other_app)
 
     async def close(self) -> None:
         """Stop the background tasks and close the Redis connections of the Socket.IO server."""
@@ -111,3 +111,22 @@ class Realtime:
             await manager.pubsub.aclose()
         if manager.redis is not None:
             await manager.redis.aclose()
+
+
+class RealtimeDispatcher:
+    """Sends `/socket.io/` to Socket.IO and everything else, lifespan included, to `other_app`.
+
+    Socket.IO's own wrapper does the same with more work per request (static files, path
+    normalisation); every HTTP request passes through here, so the check is one prefix test.
+    """
+
+    def __init__(self, realtime_app: Any, other_app: Any) -> None:
+        self.realtime_app = realtime_app
+        self.other_app = other_app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "lifespan" and (path.startswith("/socket.io/") or path == "/socket.io"):
+            await self.realtime_app(scope, receive, send)
+        else:
+            await self.other_app(scope, receive, send)

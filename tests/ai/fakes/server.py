@@ -178,10 +178,31 @@ GEMINI_ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
 }
 
 
+MODERATION_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+
+
 class FakeProviderServer:
     def __init__(self) -> None:
         self.scripts: dict[str, deque[Script]] = defaultdict(deque)
         self.seen: list[Seen] = []
+        # OpenAI moderation: an input containing a key (case-insensitive) is flagged in its categories.
+        self.moderation_flags: dict[str, list[str]] = {}
+        self.moderation_error: str | None = None  # answer moderation requests with this error kind
+        self.moderated: list[str] = []
         self.port = 0
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
@@ -278,6 +299,8 @@ class FakeProviderServer:
         body: dict[str, Any] = json.loads(raw) if raw else {}
         if method != "POST":
             return await self._send_json(writer, 404, {"error": {"message": "not found"}})
+        if path.endswith("/moderations"):
+            return await self._moderate(writer, headers, body)
         if path.endswith("/chat/completions"):
             provider, model, stream = "openai", str(body.get("model")), bool(body.get("stream"))
         elif path.endswith("/v1/messages"):
@@ -300,6 +323,37 @@ class FakeProviderServer:
             seen.finished = True
             return ok
         return await self._stream(provider, model, script, seen, reader, writer)
+
+    async def _moderate(
+        self, writer: asyncio.StreamWriter, headers: dict[str, str], body: dict[str, Any]
+    ) -> bool:
+        """`POST /v1/moderations`, as OpenAI answers it (omni-moderation: 13 categories)."""
+        self.seen.append(Seen("openai", str(body.get("model")), "/v1/moderations", headers, body, False))
+        if self.moderation_error:
+            status, error = OPENAI_ERRORS[self.moderation_error]
+            return await self._send_json(writer, status, {"error": {"param": None, **error}})
+        inputs = body.get("input")
+        texts = [inputs] if isinstance(inputs, str) else [str(i) for i in inputs or []]
+        results = []
+        for text in texts:
+            self.moderated.append(text)
+            on = {
+                c for key, cats in self.moderation_flags.items() if key.lower() in text.lower() for c in cats
+            }
+            categories = {name: name in on for name in MODERATION_CATEGORIES}
+            results.append(
+                {
+                    "flagged": bool(on),
+                    "categories": categories,
+                    "category_scores": {name: 0.97 if flag else 0.0001 for name, flag in categories.items()},
+                    "category_applied_input_types": {
+                        name: ["text"] if flag else [] for name, flag in categories.items()
+                    },
+                }
+            )
+        return await self._send_json(
+            writer, 200, {"id": "modr-fake", "model": "omni-moderation-latest", "results": results}
+        )
 
     async def _send_json(
         self, writer: asyncio.StreamWriter, status: int, payload: object, extra: dict[str, str] | None = None

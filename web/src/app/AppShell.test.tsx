@@ -5,16 +5,27 @@ const labels = (role: Parameters<typeof visibleNav>[0]) => visibleNav(role).map(
 
 describe('navigation by role', () => {
   it('shows each role only what it may use', () => {
-    const learning = ['Courses', 'Quizzes']
-    const authoring = ['Course authoring', 'Quiz builder']
-    expect(labels('learner')).toEqual(['Home', ...learning, 'Organisations', 'Profile', 'Security'])
-    expect(labels('mentor')).toEqual(['Home', ...learning, ...authoring, 'Members', 'Organisations', 'Profile', 'Security'])
+    const studying = ['Courses', 'Quizzes', 'Review', 'Skills', 'Badges', 'Leaderboards']
+    const teaching = ['Learners', 'Course authoring', 'Quiz builder']
+    expect(labels('learner')).toEqual(['Home', 'Mentor', ...studying, 'Organisations', 'Profile', 'Security'])
+    expect(labels('mentor')).toEqual([
+      'Home',
+      'Mentor',
+      ...studying,
+      ...teaching,
+      'Members',
+      'Organisations',
+      'Profile',
+      'Security',
+    ])
     expect(labels('org_admin')).toEqual([
       'Home',
-      ...learning,
-      ...authoring,
+      'Mentor',
+      ...studying,
+      ...teaching,
       'Members',
       'Invitations',
+      'AI settings',
       'Organisations',
       'Profile',
       'Security',

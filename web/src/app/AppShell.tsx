@@ -4,6 +4,8 @@ import { NavLink, Outlet, useLocation } from 'react-router'
 import { Button } from '@/components/Button'
 import { cx } from '@/components/cx'
 import { PageSpinner } from '@/components/Spinner'
+import { ProgressToasts } from '@/features/learning/ProgressToasts'
+import { learningNav } from '@/features/learning/routes'
 import { OrgSwitcher } from '@/features/orgs/OrgSwitcher'
 import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES, useAuth } from '@/lib/auth/context'
 import type { Role } from '@/lib/auth/me'
@@ -14,17 +16,22 @@ interface NavItem {
   label: string
   /** Who sees it; `null` means every signed-in user, even without an organisation. */
   roles: readonly Role[] | null
+  /** Also active on the pages under it (`/mentor/<conversation>`). */
+  prefix?: boolean
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'Home', roles: null },
-  // Content and quizzes
+  { to: '/mentor', label: 'Mentor', roles: ALL_ROLES, prefix: true },
+  // Content and quizzes, then learning progress (Learners is the mentors' entry)
   { to: '/courses', label: 'Courses', roles: ALL_ROLES },
   { to: '/quizzes', label: 'Quizzes', roles: ALL_ROLES },
+  ...learningNav,
   { to: '/author/courses', label: 'Course authoring', roles: MENTOR_ROLES },
   { to: '/author/quizzes', label: 'Quiz builder', roles: MENTOR_ROLES },
   { to: '/admin/members', label: 'Members', roles: MENTOR_ROLES },
   { to: '/admin/invitations', label: 'Invitations', roles: ADMIN_ROLES },
+  { to: '/admin/ai', label: 'AI settings', roles: ADMIN_ROLES, prefix: true },
   { to: '/orgs', label: 'Organisations', roles: null },
   { to: '/settings', label: 'Profile', roles: null },
   { to: '/settings/security', label: 'Security', roles: null },
@@ -67,7 +74,7 @@ export function AppShell() {
     <ul className="space-y-1">
       {items.map((item) => (
         <li key={item.to}>
-          <NavLink to={item.to} end className={navClass}>
+          <NavLink to={item.to} end={!item.prefix} className={navClass}>
             {item.label}
           </NavLink>
         </li>
@@ -77,6 +84,8 @@ export function AppShell() {
 
   return (
     <div className="flex min-h-dvh flex-col">
+      {/* Level-ups and new badges as toasts (no real-time connection in unit tests). */}
+      <ProgressToasts organisationId={me?.active_organisation?.id ?? null} connect={import.meta.env.MODE === 'test' ? null : undefined} />
       <a
         href="#main"
         className="sr-only z-50 rounded bg-white px-3 py-2 text-brand-800 focus:not-sr-only focus:absolute focus:left-2 focus:top-2"

@@ -4,6 +4,7 @@ import { createBrowserRouter, type RouteObject } from 'react-router'
 import { PageSpinner } from '@/components/Spinner'
 import { ADMIN_ROLES, ALL_ROLES, MENTOR_ROLES } from '@/lib/auth/context'
 import { GuestOnly, RequireAuth, RequireRole } from '@/lib/auth/guards'
+import { HomeProgress, learningRoutes } from '@/features/learning/routes'
 import { AppShell } from './AppShell'
 
 const LoginPage = lazy(() => import('@/features/auth/LoginPage'))
@@ -38,6 +39,8 @@ const contentRoutes: RouteObject[] = [
   { path: 'courses', element: <RequireRole roles={ALL_ROLES}><CoursesPage /></RequireRole> },
   { path: 'courses/:courseId', element: <RequireRole roles={ALL_ROLES}><CoursePage /></RequireRole> },
   { path: 'lessons/:lessonId', element: <RequireRole roles={ALL_ROLES}><LessonPage /></RequireRole> },
+  // The lesson's address in a course: what the mentor's citations link to.
+  { path: 'courses/:courseId/lessons/:lessonId', element: <RequireRole roles={ALL_ROLES}><LessonPage /></RequireRole> },
   { path: 'quizzes', element: <RequireRole roles={ALL_ROLES}><QuizListPage /></RequireRole> },
   { path: 'quizzes/:assessmentId', element: <RequireRole roles={ALL_ROLES}><QuizPage /></RequireRole> },
   { path: 'attempts/:attemptId', element: <RequireRole roles={ALL_ROLES}><AttemptPage /></RequireRole> },
@@ -55,6 +58,9 @@ const contentRoutes: RouteObject[] = [
     ],
   },
 ]
+// The mentor and AI settings (their Markdown and highlighting libraries load with these chunks only).
+const MentorPage = lazy(() => import('@/features/mentor/MentorPage'))
+const AIAdminPage = lazy(() => import('@/features/ai-admin/AIAdminPage'))
 
 function Lazy({ children }: { children: React.ReactNode }) {
   return <Suspense fallback={<PageSpinner />}>{children}</Suspense>
@@ -79,7 +85,8 @@ export const routes: RouteObject[] = [
       {
         element: <AppShell />,
         children: [
-          { index: true, element: <HomePage /> },
+          { index: true, element: <HomePage progress={<HomeProgress />} /> },
+          ...learningRoutes,
           { path: 'settings', element: <SettingsPage /> },
           { path: 'settings/security', element: <SecurityPage /> },
           { path: 'orgs', element: <OrgsPage /> },
@@ -93,6 +100,10 @@ export const routes: RouteObject[] = [
             element: <RequireRole roles={ADMIN_ROLES}><InvitationsPage /></RequireRole>,
           },
           ...contentRoutes,
+          // Mentor (every member) and AI settings (organisation admins).
+          { path: 'mentor', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
+          { path: 'mentor/:conversationId', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
+          { path: 'admin/ai/:section?', element: <RequireRole roles={ADMIN_ROLES}><AIAdminPage /></RequireRole> },
         ],
       },
     ],

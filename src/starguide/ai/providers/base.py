@@ -11,7 +11,15 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 from starguide.ai.config import Deployment
-from starguide.ai.types import ChatRequest, ErrorKind, FinishReason, ProviderError, ProviderEvent, Usage
+from starguide.ai.types import (
+    ChatRequest,
+    ErrorKind,
+    FinishReason,
+    Moderation,
+    ProviderError,
+    ProviderEvent,
+    Usage,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,10 @@ class Provider(ABC):
 
     @abstractmethod
     async def complete(self, request: ChatRequest) -> Completion: ...
+
+    async def moderate(self, text: str) -> Moderation | None:
+        """The provider's moderation of `text`, or None when it has no moderation endpoint."""
+        return None
 
     async def aclose(self) -> None:  # noqa: B027 (providers without a client have nothing to close)
         pass

@@ -75,10 +75,12 @@ def offline_answer(request: ChatRequest) -> str:
     for number, sentence, _score in quotes:
         lines.append(f"> {_shorten(sentence)} [{number}]")
         lines.append("")
-    lines.append("Sources:")
+    lines += ["Sources:", ""]
     for number, passage in enumerate(passages, start=1):
         if any(number == q[0] for q in quotes):
-            lines.append(f"[{number}] {passage.title}" + (f" ({passage.url})" if passage.url else ""))
+            # A Markdown list of links: the web app renders them as links to the lessons.
+            title = passage.title.replace("[", "(").replace("]", ")")
+            lines.append(f"- [{number}] [{title}]({passage.url})" if passage.url else f"- [{number}] {title}")
     first = passages[quotes[0][0] - 1] if quotes else passages[0]
     shared = sorted(key_terms(question) & key_terms(first.text))
     topic = shared[0] if shared else first.title

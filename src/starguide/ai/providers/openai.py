@@ -22,6 +22,7 @@ from starguide.ai.types import (
     ChatRequest,
     ErrorKind,
     FinishReason,
+    Moderation,
     ProviderError,
     ProviderEvent,
     StreamEnd,
@@ -29,6 +30,7 @@ from starguide.ai.types import (
     Usage,
 )
 
+MODERATION_MODEL = "omni-moderation-latest"
 FINISH = {
     "stop": FinishReason.STOP,
     "length": FinishReason.LENGTH,
@@ -140,6 +142,20 @@ class OpenAIProvider(Provider):
             _usage(reply.usage),
             FINISH.get(choice.finish_reason or "stop", FinishReason.STOP),
         )
+
+    async def moderate(self, text: str) -> Moderation | None:
+        """OpenAI's moderation endpoint (free of charge); compatible servers have none."""
+        if self.kind != "openai":
+            return None
+        try:
+            reply = await self.client.moderations.create(model=MODERATION_MODEL, input=text)
+        except Exception as exc:  # SDK errors, and whatever a malformed reply makes it raise
+            raise self._error(exc) from None
+        flagged: set[str] = set()
+        for result in reply.results:
+            if result.flagged:
+                flagged |= {name for name, on in result.categories.model_dump(by_alias=True).items() if on}
+        return Moderation(bool(flagged) or any(r.flagged for r in reply.results), tuple(sorted(flagged)))
 
     async def aclose(self) -> None:
         await self.client.close()

@@ -1,7 +1,7 @@
 /** The learner's home: what to do today, with empty states that point to what comes next. */
 import { ButtonLink } from '@/components/Button'
 import { EmptyState } from '@/components/EmptyState'
-import { BookIcon, ChatIcon, MailIcon, RepeatIcon } from '@/components/icons'
+import { BookIcon, ChatIcon, MailIcon } from '@/components/icons'
 import { Page } from '@/components/Page'
 import { PageSpinner } from '@/components/Spinner'
 import { useAuth } from '@/lib/auth/context'
@@ -31,7 +31,8 @@ function NoOrganisation() {
   )
 }
 
-export default function HomePage() {
+/** `progress`: the learner's progress widgets, composed in by the routes (features do not import each other). */
+export default function HomePage({ progress }: { progress?: React.ReactNode }) {
   const { me, role } = useAuth()
   if (!me) return <PageSpinner label="Loading your home" />
   const org = me.active_organisation
@@ -61,7 +62,8 @@ export default function HomePage() {
               </div>
             </section>
           )}
-          <div className="grid gap-4 md:grid-cols-3">
+          {progress}
+          <div className="grid gap-4 md:grid-cols-2">
             <section aria-labelledby="courses-title" className="space-y-2">
               <h2 id="courses-title" className="font-semibold">
                 Your courses
@@ -84,16 +86,6 @@ export default function HomePage() {
                 icon={<ChatIcon />}
                 title="Your AI mentor is on its way"
                 message="Soon you can ask questions about your lessons. It gives hints first, so you learn by thinking it through."
-              />
-            </section>
-            <section aria-labelledby="reviews-title" className="space-y-2">
-              <h2 id="reviews-title" className="font-semibold">
-                Reviews
-              </h2>
-              <EmptyState
-                icon={<RepeatIcon />}
-                title="Nothing to review today"
-                message="When you learn, StarGuide plans short reviews at the right moment so you remember for longer."
               />
             </section>
           </div>
