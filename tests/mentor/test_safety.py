@@ -347,3 +347,17 @@ async def test_reviewers_are_alerted_in_real_time(live: tuple[Any, str]) -> None
             "categories": ["personal_data"],
         },
     ]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # Lesson links whose ids hold Luhn-valid runs of digits (found by sampling uuid7 ids).
+        "- [1] [How bright? The magnitude scale](/lessons/01a21584-b096-7519-9015-218600e09572)",
+        "- [2] [Parallax](/lessons/01a21584-b0c0-7586-8686-12558f573ea1)",
+        "See lesson 01a21584-b135-7072-bcd1-055587239719 or https://example.org/courses/4111-1111-1111-1111",
+    ],
+)
+def test_ids_and_links_are_not_personal_data(reply: str) -> None:
+    assert check_text(reply) == []
+    assert check_text(reply + " Call me on +44 20 7946 0958.") != []
