@@ -189,3 +189,19 @@ async def test_new_content_is_not_the_lesson_already_suggested_for_practice(harn
         ("practice", brightness["id"]),
         ("new", parsecs["id"]),
     ]
+
+
+async def test_a_mentor_enrolled_in_a_course_is_on_its_staff(harness: Any) -> None:
+    school, built = await _school_with_course(harness)
+    client = harness.client
+    staff = await add_member(client, school.org, "mentor")
+    learner = school.learner.user_id
+    assert (await client.get(f"{API}/learners/{learner}", headers=staff.headers)).status_code == 404
+    cid = built["course"]["id"]
+    ok(await client.post(f"{V1}/courses/{cid}/enrolment", headers=staff.headers))
+    assert (await client.get(f"{API}/learners/{learner}", headers=staff.headers)).status_code == 200
+    listed = ok(await client.get(f"{API}/learners", headers=staff.headers))
+    # Only learners: the staff mentor does not see the course's author, nor themselves.
+    assert [x["learner_id"] for x in listed] == [str(learner)]
+    author = school.mentor.user_id
+    assert (await client.get(f"{API}/learners/{author}", headers=staff.headers)).status_code == 404

@@ -201,6 +201,17 @@ async def test_openai_moderation_holds_what_the_built_in_filter_misses(
     (alert,) = ok(await client.get("/api/v1/mentor/alerts", headers=school.admin.headers))["items"]
     assert (alert["source"], alert["categories"]) == ("provider", ["harassment"])
     assert fake.requests_for("gpt-fake") == []
+    # the call reserved before the moderation ran is released, not charged
+    from starguide.ai.models import AIUsage
+
+    async with harness.runtime.db.session(write=False) as session:
+        usage = (await session.scalars(select(AIUsage))).one()
+    assert (usage.outcome, usage.cost_micros, usage.reserved_micros) == ("cancelled", 0, 0)
+    detail = ok(await client.get(f"/api/v1/mentor/conversations/{cid}", headers=learner))
+    assert [(m["role"], m["status"]) for m in detail["messages"]] == [
+        ("user", "held"),
+        ("assistant", "complete"),
+    ]
 
 
 async def test_a_moderation_endpoint_that_fails_lets_the_message_through(
@@ -336,3 +347,17 @@ async def test_reviewers_are_alerted_in_real_time(live: tuple[Any, str]) -> None
             "categories": ["personal_data"],
         },
     ]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # Lesson links whose ids hold Luhn-valid runs of digits (found by sampling uuid7 ids).
+        "- [1] [How bright? The magnitude scale](/lessons/01a21584-b096-7519-9015-218600e09572)",
+        "- [2] [Parallax](/lessons/01a21584-b0c0-7586-8686-12558f573ea1)",
+        "See lesson 01a21584-b135-7072-bcd1-055587239719 or https://example.org/courses/4111-1111-1111-1111",
+    ],
+)
+def test_ids_and_links_are_not_personal_data(reply: str) -> None:
+    assert check_text(reply) == []
+    assert check_text(reply + " Call me on +44 20 7946 0958.") != []

@@ -2,7 +2,7 @@
 // who joins and is kept out of the admin pages; signing out leaves nothing private behind.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { launchBrowser, shot, startServer } from './support.mjs'
+import { journeySteps, launchBrowser, shot, startServer } from './support.mjs'
 
 const PASSWORD_ADMIN = 'orbit-lantern-4417'
 const PASSWORD_LEARNER = 'meadow-comet-2290'
@@ -16,26 +16,9 @@ let browser
 let context
 let page
 let invitationLink
-let failed = false
 const apiFailures = []
 
-/** A step of the journey; once one fails, the later ones are skipped (they depend on it). */
-function step(name, fn) {
-  test(name, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed')
-      return
-    }
-    try {
-      await fn()
-    } catch (error) {
-      failed = true
-      if (apiFailures.length) console.error(`API answers with errors so far:\n${apiFailures.join('\n')}`)
-      await shot(page, 'journey', `FAILED-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {})
-      throw error
-    }
-  })
-}
+const step = journeySteps('journey', () => page, apiFailures)
 
 before(async () => {
   server = await startServer()

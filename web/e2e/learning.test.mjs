@@ -3,7 +3,7 @@
 // answers a review card; the mentor who teaches the course opens the learner's progress.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { launchBrowser, shot, startServer } from './support.mjs'
+import { journeySteps, launchBrowser, shot, startServer } from './support.mjs'
 
 const stamp = Date.now().toString(36)
 const PASSWORD = 'nebula-harbour-7731'
@@ -14,26 +14,10 @@ const learner = { name: 'Lee Learner', email: `lee-${stamp}@example.org` }
 let server
 let browser
 let page
-let failed = false
 const apiFailures = []
 const seed = {}
 
-function step(name, fn) {
-  test(name, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed')
-      return
-    }
-    try {
-      await fn()
-    } catch (error) {
-      failed = true
-      if (apiFailures.length) console.error(`API answers with errors so far:\n${apiFailures.join('\n')}`)
-      await shot(page, 'learning', `FAILED-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {})
-      throw error
-    }
-  })
-}
+const step = journeySteps('learning', () => page, apiFailures)
 
 /** A JSON call to the API as `token` (no token: anonymous); fails the step on an unexpected status. */
 async function call(method, path, { token, body, status = [200, 201, 204] } = {}) {

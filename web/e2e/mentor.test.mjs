@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { launchBrowser, shot, startServer } from './support.mjs'
+import { journeySteps, launchBrowser, shot, startServer } from './support.mjs'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const QUESTION = 'How do astronomers measure the brightness of stars with magnitudes?'
@@ -18,26 +18,10 @@ let server
 let browser
 let page
 let people
-let failed = false
 const apiFailures = []
 let replyStream = null
 
-function step(name, fn) {
-  test(name, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed')
-      return
-    }
-    try {
-      await fn(t)
-    } catch (error) {
-      failed = true
-      if (apiFailures.length) console.error(`API answers with errors so far:\n${apiFailures.join('\n')}`)
-      await shot(page, 'mentor', `FAILED-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {})
-      throw error
-    }
-  })
-}
+const step = journeySteps('mentor', () => page, apiFailures)
 
 /** `starguide seed-demo` on the server's data folder: the demo organisation, its people and course. */
 function seedDemo(dataDir) {

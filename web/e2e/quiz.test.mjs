@@ -2,7 +2,7 @@
 // from its bank and assigns it; a learner takes it, hands it in and reads the result and explanations.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { launchBrowser, shot, startServer } from './support.mjs'
+import { journeySteps, launchBrowser, shot, startServer } from './support.mjs'
 
 const PASSWORD = 'harbour-nebula-5531'
 const stamp = Date.now().toString(36)
@@ -15,25 +15,9 @@ const QUIZ = 'Stars check-up'
 let server
 let browser
 let page
-let failed = false
 const apiFailures = []
 
-function step(name, fn) {
-  test(name, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed')
-      return
-    }
-    try {
-      await fn()
-    } catch (error) {
-      failed = true
-      if (apiFailures.length) console.error(`API answers with errors so far:\n${apiFailures.join('\n')}`)
-      await shot(page, 'quiz', `FAILED-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {})
-      throw error
-    }
-  })
-}
+const step = journeySteps('quiz', () => page, apiFailures)
 
 /** A JSON call to the API as a script would make it (the set-up that is not under test). */
 async function call(method, path, { token, body } = {}) {

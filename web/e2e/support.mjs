@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { test } from 'node:test'
 
 const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const ROOT = resolve(WEB, '..')
@@ -134,4 +135,29 @@ export async function shot(page, series, name) {
   const file = join(RESULTS, `${series}-${String(number).padStart(2, '0')}-${name}.png`)
   await page.screenshot({ path: file, fullPage: true })
   return file
+}
+
+/**
+ * The `step` of a journey file: a test that is skipped once an earlier one failed (each depends on the
+ * ones before), and that on failure prints the API errors seen so far and saves a screenshot.
+ */
+export function journeySteps(series, currentPage, apiFailures) {
+  let failed = false
+  return function step(name, fn) {
+    test(name, async (t) => {
+      if (failed) {
+        t.skip('an earlier step failed')
+        return
+      }
+      try {
+        await fn(t)
+      } catch (error) {
+        failed = true
+        if (apiFailures.length) console.error(`API answers with errors so far:\n${apiFailures.join('\n')}`)
+        const page = currentPage()
+        if (page) await shot(page, series, `FAILED-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {})
+        throw error
+      }
+    })
+  }
 }

@@ -1,8 +1,9 @@
 """Whose progress a mentor may see: learners enrolled in the courses the mentor teaches (admins: everyone).
 
-A mentor teaches the courses they created (`courses.created_by_id`). An organisation admin has every
-mentor right in the organisation, so sees every member. Anyone else gets a 404, never a 403, so the
-answer does not tell whether the learner exists.
+A mentor teaches the courses of `content.staff.taught_courses`, the same rule as for reading mentor
+conversations (`mentor/oversight.py`). Their learners are the members with the learner role enrolled in
+those courses. An organisation admin has every mentor right in the organisation, so sees every member.
+Anyone else gets a 404, never a 403, so the answer does not tell whether the learner exists.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.auth.deps import Principal
 from starguide.auth.models import User
-from starguide.content.models import Course, Enrolment
+from starguide.content.models import Enrolment
+from starguide.content.staff import taught_courses
 from starguide.kit.errors import NotFound
 from starguide.kit.tenancy import scoped
 from starguide.learning.models import LearningProfile
@@ -26,11 +28,12 @@ MAX_LISTED = 500
 
 
 def _taught_enrolments(org_id: uuid.UUID, mentor_id: uuid.UUID) -> AnySelect:
-    """(learner id, course id) of every enrolment in a course the mentor teaches."""
-    stmt = (
-        select(Enrolment.user_id, Enrolment.course_id)
-        .join(Course, Course.id == Enrolment.course_id)
-        .where(Course.created_by_id == mentor_id, Course.organisation_id == org_id)
+    """(learner id, course id) of every learner's enrolment in a course the mentor teaches."""
+    learners = scoped(select(Membership.user_id), Membership, org_id).where(Membership.role == Role.LEARNER)
+    stmt = select(Enrolment.user_id, Enrolment.course_id).where(
+        Enrolment.course_id.in_(taught_courses(org_id, mentor_id).scalar_subquery()),
+        Enrolment.user_id.in_(learners),
+        Enrolment.user_id != mentor_id,
     )
     return tenant(stmt, Enrolment, org_id)
 

@@ -1,8 +1,7 @@
 """Who may read a learner's mentor conversations, and the safety alerts mentors and admins review.
 
 An organisation admin reads every conversation of the organisation. A mentor reads those of the
-learners enrolled in the courses they teach: the courses they created, and those they are
-enrolled in themselves (a mentor's enrolment puts them on the course's staff). Anything else is a
+learners enrolled in the courses they teach (`content.staff.taught_courses`). Anything else is a
 404, as if it did not exist. Every read of someone else's conversation is written to the
 organisation's audit trail.
 """
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.auth.deps import Principal, Role
 from starguide.content.models import Course, Enrolment
+from starguide.content.staff import taught_courses
 from starguide.kit.errors import Conflict, NotFound
 from starguide.kit.tenancy import scoped
 from starguide.mentor.models import MentorConversation, MentorSafetyAlert
@@ -28,15 +28,6 @@ from starguide.orgs.service import audit, like_pattern
 def _org(principal: Principal) -> uuid.UUID:
     assert principal.organisation_id is not None  # MentorDep guarantees it
     return principal.organisation_id
-
-
-def taught_courses(organisation_id: uuid.UUID, mentor_id: uuid.UUID) -> Any:
-    """The ids of the courses a mentor teaches: created by them, or with them enrolled."""
-    created = scoped(select(Course.id), Course, organisation_id).where(Course.created_by_id == mentor_id)
-    enrolled = scoped(select(Enrolment.course_id), Enrolment, organisation_id).where(
-        Enrolment.user_id == mentor_id
-    )
-    return union(created, enrolled)
 
 
 def readable_learners(principal: Principal) -> Any:

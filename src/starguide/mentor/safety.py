@@ -128,9 +128,18 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
+# Ids and link targets are not personal data, but their runs of digits can pass for card or phone
+# numbers (a lesson link such as `/lessons/01a21584-b096-7519-9015-218600e09572` holds a Luhn-valid run).
+_NOT_PERSONAL = re.compile(
+    r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\]\([^)\s]*\)|https?://\S+",
+    re.IGNORECASE,
+)
+
+
 def personal_data(text: str) -> list[str]:
     """What kinds of personal data `text` contains: e-mail, phone number, card number, IBAN, id number."""
     found: list[str] = []
+    text = _NOT_PERSONAL.sub(" ", text)
     for match in _EMAIL.finditer(text):
         domain = match.group(1).lower()
         if not any(domain == d or domain.endswith("." + d) for d in _EXAMPLE_DOMAINS):

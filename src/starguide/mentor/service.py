@@ -17,12 +17,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.ai.config import Deployment
-from starguide.ai.keys import KeyBox
 from starguide.ai.providers.offline import key_terms
-from starguide.ai.router import StreamFailed, StreamFinished
-from starguide.ai.service import MeteredCall, deployments_for, load_org_ai, reserve_call
+from starguide.ai.router import CallResult, StreamFailed, StreamFinished
+from starguide.ai.service import MeteredCall, reserve_call
 from starguide.ai.sse import sse_event
-from starguide.ai.types import ChatMessage, ChatRequest, Passage, ProviderError, TextDelta
+from starguide.ai.types import FinishReason, Passage, ProviderError, TextDelta, Usage
 from starguide.content.models import Lesson
 from starguide.content.search import search_lessons
 from starguide.kit.errors import NotFound, ProblemError
@@ -228,7 +227,8 @@ class Reply:
     passages: list[Passage]
     call: MeteredCall
     answer_patterns: list[re.Pattern[str]] = field(default_factory=list)
-    moderator: tuple[Deployment, str | None] | None = None  # who moderates the output, if anyone
+    moderator: tuple[Deployment, str | None] | None = None  # who moderates input and output, if anyone
+    content: str = ""  # the learner's message, for the provider's moderation
 
 
 @dataclass
@@ -266,18 +266,11 @@ async def do_post_message(
     )
     session.add(message)
     conversation.updated_at = now
-    org = await load_org_ai(
-        session, KeyBox.from_settings(runtime.settings), runtime.settings, organisation_id
-    )
-    probe = ChatRequest((ChatMessage("user", content),))
-    deployments = deployments_for(runtime.ai, org, ALIAS, probe)
-    flagged, source = categories(check_text(content)), "builtin"
-    if not flagged:
-        flagged, source = await provider_moderation(runtime, deployments, org.keys, content), "provider"
+    # The built-in filter runs here; the provider's moderation (a network call) runs once this
+    # transaction has committed, at the start of the stream (`stream_reply`).
+    flagged = categories(check_text(content))
     if flagged:
-        return await _hold_input(
-            session, runtime.realtime, conversation, message, user_id, chosen, flagged, source, now
-        )
+        return await _hold_input(session, runtime.realtime, message, user_id, chosen, flagged, "builtin", now)
     open_questions = await open_graded_questions(session, organisation_id, user_id, now)
     passages = await retrieve_passages(session, organisation_id, content)
     passages += await retrieve_explanations(
@@ -301,11 +294,7 @@ async def do_post_message(
     )
     await session.flush()
     moderator = next(
-        (
-            (d, org.keys.get(d.provider) or d.api_key)
-            for d in deployments
-            if d.provider == "openai" and d in call.deployments
-        ),
+        ((d, call.org.keys.get(d.provider) or d.api_key) for d in call.deployments if d.provider == "openai"),
         None,
     )
     return Reply(
@@ -318,6 +307,7 @@ async def do_post_message(
         call,
         answer_patterns(open_questions.values()),
         moderator,
+        content,
     )
 
 
@@ -344,7 +334,6 @@ async def notify_reviewers(session: AsyncSession, realtime: Any, alert: MentorSa
 async def _hold_input(
     session: AsyncSession,
     realtime: Any,
-    conversation: MentorConversation,
     message: MentorMessage,
     user_id: uuid.UUID,
     mode: Mode,
@@ -357,8 +346,8 @@ async def _hold_input(
     await session.flush()
     text = kind_message(flagged)
     reply = MentorMessage(
-        organisation_id=conversation.organisation_id,
-        conversation_id=conversation.id,
+        organisation_id=message.organisation_id,
+        conversation_id=message.conversation_id,
         role="assistant",
         content=text,
         mode=mode.value,
@@ -370,8 +359,8 @@ async def _hold_input(
     session.add(reply)
     await session.flush()
     alert = MentorSafetyAlert(
-        organisation_id=conversation.organisation_id,
-        conversation_id=conversation.id,
+        organisation_id=message.organisation_id,
+        conversation_id=message.conversation_id,
         message_id=message.id,
         learner_id=user_id,
         direction="input",
@@ -414,6 +403,13 @@ async def stream_reply(
     final: StreamFinished | StreamFailed | None = None
     problem: ProblemError | None = None
     held: tuple[list[str], str] | None = None
+    if reply.moderator is not None and runtime is not None:
+        flagged = await provider_moderation(runtime, [reply.moderator[0]], _keys(reply), reply.content)
+        if flagged:
+            held_input = await _hold_after_commit(reply, runtime, flagged)
+            async for chunk in stream_held(held_input):
+                yield chunk
+            return
     yield sse_event("message", {"id": str(reply.user_message_id), "citations": citations_of(reply.passages)})
     try:
         # Closed explicitly: when the learner leaves, the upstream call must stop now, not at GC.
@@ -460,6 +456,39 @@ async def stream_reply(
         )
     else:
         yield sse_event("done", {"message_id": str(message_id), "citations": citations_of(reply.passages)})
+
+
+async def _hold_after_commit(reply: Reply, runtime: Any, flagged: list[str]) -> Held:
+    """The provider flagged the learner's message: hold it, and release the reserved call unused."""
+    call = reply.call
+    call.result = CallResult(
+        alias=call.alias,
+        deployment=None,
+        usage=Usage(),
+        cost_micros=0,
+        finish_reason=FinishReason.CANCELLED,
+        outcome="cancelled",
+        latency_ms=0.0,
+        ttft_ms=None,
+        text="",
+    )
+    held: Held | None = None
+    with anyio.CancelScope(shield=True):
+        await call.settle()
+        async with runtime.db.session() as session:
+            message = await session.get_one(MentorMessage, reply.user_message_id)
+            held = await _hold_input(
+                session,
+                runtime.realtime,
+                message,
+                reply.user_id,
+                reply.mode,
+                flagged,
+                "provider",
+                runtime.clock(),
+            )
+    assert held is not None
+    return held
 
 
 def _keys(reply: Reply) -> dict[str, str]:

@@ -3,11 +3,20 @@ import { type FormEvent, useId, useState } from 'react'
 import { Button } from '@/components/Button'
 import { Field, FormError, SelectField } from '@/components/Field'
 import { formErrors, type FormErrors, NO_ERRORS } from '@/lib/forms'
-import { QUESTION_TYPE_LABELS, type QuestionIn, type QuestionRead, type QuestionSpec, type QuestionType, type Skill } from './api'
+import { QUESTION_TYPE_LABELS, type QuestionIn, type QuestionRead, type QuestionSpec, type Skill } from './api'
 import { SkillPicker } from './SkillPicker'
 
-/** Types this form writes; ordering and matching questions come from imports and keep their answers. */
-export const EDITABLE_TYPES = ['single_choice', 'multiple_choice', 'true_false', 'short_text', 'numeric', 'free_text'] as const
+/** Every type of the bank, in the order the form offers them. */
+export const EDITABLE_TYPES = [
+  'single_choice',
+  'multiple_choice',
+  'true_false',
+  'short_text',
+  'numeric',
+  'ordering',
+  'matching',
+  'free_text',
+] as const
 type EditableType = (typeof EDITABLE_TYPES)[number]
 
 interface ChoiceDraft {
@@ -25,7 +34,7 @@ interface Draft {
   hints: string
   difficulty: string
   choices: ChoiceDraft[]
-  scoring: 'right_minus_wrong' | 'all_or_nothing'
+  scoring: 'right_minus_wrong' | 'all_or_nothing' | 'weighted'
   truth: boolean
   answers: string
   caseSensitive: boolean
@@ -33,6 +42,11 @@ interface Draft {
   tolerance: string
   rubric: string
   skills: string[]
+  /** Ordering: items in the right order, one a line. */
+  items: string
+  /** Matching: `prompt -> answer`, one pair a line; extra answers that match nothing, one a line. */
+  pairs: string
+  distractors: string
 }
 
 const LETTERS = 'abcdefghijklmnopqrst'
@@ -65,7 +79,7 @@ export function draftOf(read: QuestionRead | null): Draft {
     hints: Array.isArray(q.hints) ? (q.hints as string[]).join('\n') : '',
     difficulty: String(read?.difficulty ?? 2),
     choices,
-    scoring: q.scoring === 'all_or_nothing' ? 'all_or_nothing' : 'right_minus_wrong',
+    scoring: q.scoring === 'all_or_nothing' || q.scoring === 'weighted' ? q.scoring : 'right_minus_wrong',
     truth: q.answer !== false,
     answers: read?.type === 'short_text' ? answers.map((a) => String(a.text)).join('\n') : '',
     caseSensitive: Boolean(q.case_sensitive),
@@ -73,6 +87,9 @@ export function draftOf(read: QuestionRead | null): Draft {
     tolerance: read?.type === 'numeric' && numeric?.tolerance != null ? String(numeric.tolerance) : '0',
     rubric: str('rubric'),
     skills: read?.skills ?? [],
+    items: Array.isArray(q.items) ? (q.items as Array<{ text: string }>).map((i) => i.text).join('\n') : '',
+    pairs: Array.isArray(q.pairs) ? (q.pairs as Array<{ prompt: string; answer: string }>).map((p) => `${p.prompt} -> ${p.answer}`).join('\n') : '',
+    distractors: Array.isArray(q.distractors) ? (q.distractors as string[]).join('\n') : '',
   }
 }
 
@@ -89,9 +106,18 @@ function number(text: string): number | null {
   return Number(trimmed)
 }
 
-/** Client checks, then the bank's JSON for the draft; field errors use the API's field names. */
-export function buildQuestion(draft: Draft): { errors: Record<string, string>; spec?: QuestionSpec } {
+type Json = Record<string, unknown>
+const without = (object: Json | undefined, ...keys: string[]): Json =>
+  Object.fromEntries(Object.entries(object ?? {}).filter(([key]) => !keys.includes(key)))
+
+/**
+ * Client checks, then the bank's JSON for the draft; field errors use the API's field names.
+ * `base` is the stored question of the same type: what the form does not show (choice weights,
+ * true/false feedback, units, other accepted answers and their credit, wildcards…) is kept.
+ */
+export function buildQuestion(draft: Draft, base?: Json): { errors: Record<string, string>; spec?: QuestionSpec } {
   const errors: Record<string, string> = {}
+  const kept = (key: string) => (Array.isArray(base?.[key]) ? (base[key] as Json[]) : [])
   if (!draft.text.trim()) errors['question.text'] = 'Write the question.'
   const common = {
     text: draft.text,
@@ -103,7 +129,13 @@ export function buildQuestion(draft: Draft): { errors: Record<string, string>; s
   }
   const choices = draft.choices
     .filter((c) => c.text.trim())
-    .map((c) => ({ id: c.id, text: c.text.trim(), correct: c.correct, ...(c.feedback.trim() ? { feedback: c.feedback.trim() } : {}) }))
+    .map((c) => ({
+      ...without(kept('choices').find((k) => k.id === c.id), 'feedback'),
+      id: c.id,
+      text: c.text.trim(),
+      correct: c.correct,
+      ...(c.feedback.trim() ? { feedback: c.feedback.trim() } : {}),
+    }))
   let spec: QuestionSpec | undefined
   switch (draft.type) {
     case 'single_choice':
@@ -124,7 +156,8 @@ export function buildQuestion(draft: Draft): { errors: Record<string, string>; s
     case 'short_text': {
       const accepted = lines(draft.answers)
       if (!accepted.length) errors['question.answers'] = 'List at least one accepted answer.'
-      spec = { ...common, type: 'short_text', answers: accepted.map((text) => ({ text })), case_sensitive: draft.caseSensitive }
+      const answers = accepted.map((text) => ({ ...kept('answers').find((k) => k.text === text), text }))
+      spec = { ...common, type: 'short_text', answers, case_sensitive: draft.caseSensitive }
       break
     }
     case 'numeric': {
@@ -132,17 +165,50 @@ export function buildQuestion(draft: Draft): { errors: Record<string, string>; s
       const tolerance = draft.tolerance.trim() ? number(draft.tolerance) : 0
       if (value === null) errors['question.answers'] = 'Enter the right value as a number.'
       if (tolerance === null || tolerance < 0) errors['question.tolerance'] = 'Enter a tolerance of zero or more.'
-      spec = { ...common, type: 'numeric', answers: [{ value: value ?? 0, tolerance: tolerance ?? 0 }] }
+      // The form edits the first fully right answer; the other accepted answers stay as they are.
+      const previous = kept('answers')
+      const edited = previous.find((a) => a.credit === undefined || a.credit === 1)
+      const others = previous.filter((a) => a !== edited)
+      const answer = { ...without(edited, 'minimum', 'maximum'), value: value ?? 0, tolerance: tolerance ?? 0 }
+      spec = { ...common, type: 'numeric', answers: [answer, ...others] as Extract<QuestionSpec, { type: 'numeric' }>['answers'] }
+      break
+    }
+    case 'ordering': {
+      const items = lines(draft.items)
+      if (items.length < 2) errors['question.items'] = 'List at least two items, in the right order.'
+      spec = { ...common, type: 'ordering', items: items.map((text, i) => ({ id: `i${i + 1}`, text })) }
+      break
+    }
+    case 'matching': {
+      const pairs = lines(draft.pairs).map((line) => line.split('->').map((part) => part.trim()))
+      if (pairs.length < 2 || pairs.some((p) => p.length !== 2 || !p[0] || !p[1]))
+        errors['question.pairs'] = 'Write at least two pairs, one a line, as “prompt -> answer”.'
+      spec = {
+        ...common,
+        type: 'matching',
+        pairs: pairs.map(([prompt, answer], i) => ({ id: `p${i + 1}`, prompt: prompt ?? '', answer: answer ?? '' })),
+        distractors: lines(draft.distractors),
+      }
       break
     }
     case 'free_text':
       spec = { ...common, type: 'free_text', rubric: draft.rubric }
       break
   }
-  return Object.keys(errors).length ? { errors } : { errors, spec: spec! }
+  if (Object.keys(errors).length) return { errors }
+  return { errors, spec: { ...without(base, 'title'), ...spec! } as QuestionSpec }
 }
 
-const FIELDS = ['question.text', 'question.choices', 'question.answers', 'question.tolerance', 'question.explanation', 'key']
+const FIELDS = [
+  'question.text',
+  'question.choices',
+  'question.answers',
+  'question.tolerance',
+  'question.items',
+  'question.pairs',
+  'question.explanation',
+  'key',
+]
 
 export function QuestionEditor({
   question,
@@ -174,22 +240,9 @@ export function QuestionEditor({
       }),
     }))
 
-  if (question && !isEditable(question.type)) {
-    return (
-      <div className="space-y-3">
-        <p className="text-sm">
-          {QUESTION_TYPE_LABELS[question.type as QuestionType]} questions are edited by importing them (JSON course format).
-        </p>
-        <Button variant="secondary" onClick={onCancel}>
-          Close
-        </Button>
-      </div>
-    )
-  }
-
   async function onSubmit(event: FormEvent) {
     event.preventDefault()
-    const built = buildQuestion(draft)
+    const built = buildQuestion(draft, question?.type === draft.type ? (question.question as Json) : undefined)
     setErrors({ fields: built.errors, form: null })
     if (!built.spec) return
     try {
@@ -277,6 +330,8 @@ export function QuestionEditor({
                   options={[
                     { value: 'right_minus_wrong', label: 'Right minus wrong' },
                     { value: 'all_or_nothing', label: 'All or nothing' },
+                    // Weights come from imports (GIFT `~%50%`); the form keeps them.
+                    ...(draft.scoring === 'weighted' ? [{ value: 'weighted', label: 'Weighted (imported weights)' }] : []),
                   ]}
                 />
               </div>
@@ -326,6 +381,36 @@ export function QuestionEditor({
             hint="Answers within the value ± tolerance are right (bounds included)."
           />
         </div>
+      )}
+      {draft.type === 'ordering' && (
+        <TextArea
+          id={`${id}-items`}
+          label="Items in the right order (one a line)"
+          value={draft.items}
+          onChange={(v) => set('items', v)}
+          error={errors.fields['question.items']}
+          hint="Learners get them shuffled and put them back in order."
+          rows={4}
+        />
+      )}
+      {draft.type === 'matching' && (
+        <>
+          <TextArea
+            id={`${id}-pairs`}
+            label="Pairs (one a line: prompt -> answer)"
+            value={draft.pairs}
+            onChange={(v) => set('pairs', v)}
+            error={errors.fields['question.pairs']}
+            rows={4}
+          />
+          <TextArea
+            id={`${id}-distractors`}
+            label="Extra answers that match nothing (one a line, optional)"
+            value={draft.distractors}
+            onChange={(v) => set('distractors', v)}
+            rows={2}
+          />
+        </>
       )}
       {draft.type === 'free_text' && (
         <TextArea id={`${id}-rubric`} label="Rubric for mentors (Markdown)" value={draft.rubric} onChange={(v) => set('rubric', v)} rows={3} />

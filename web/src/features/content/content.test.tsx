@@ -70,10 +70,79 @@ describe('question editor', () => {
       answers: [{ text: 'Sirius' }, { text: 'Alpha CMa' }],
       case_sensitive: false,
     })
+    expect(buildQuestion({ ...draft, type: 'ordering', text: 'Closest first', items: 'Mercury\n Venus \nEarth' }).spec).toMatchObject({
+      type: 'ordering',
+      items: [
+        { id: 'i1', text: 'Mercury' },
+        { id: 'i2', text: 'Venus' },
+        { id: 'i3', text: 'Earth' },
+      ],
+    })
+    expect(
+      buildQuestion({ ...draft, type: 'matching', text: 'Match', pairs: 'Moon -> Earth\nPhobos -> Mars', distractors: 'Venus' }).spec,
+    ).toMatchObject({
+      pairs: [
+        { id: 'p1', prompt: 'Moon', answer: 'Earth' },
+        { id: 'p2', prompt: 'Phobos', answer: 'Mars' },
+      ],
+      distractors: ['Venus'],
+    })
+    expect(buildQuestion({ ...draft, type: 'matching', text: 'Match', pairs: 'Moon Earth' }).errors).toEqual({
+      'question.pairs': 'Write at least two pairs, one a line, as “prompt -> answer”.',
+    })
     expect(buildQuestion({ ...draft, type: 'true_false', text: 'The Sun is a star.', truth: false }).spec).toMatchObject({
       type: 'true_false',
       answer: false,
     })
+  })
+
+  it('keeps what the form does not show when a question is edited', () => {
+    const stored = {
+      type: 'numeric',
+      text: 'Distance to the Sun?',
+      explanation: '',
+      hints: [],
+      difficulty: 3,
+      skills: [],
+      unit_mode: 'required',
+      units: [{ name: 'AU', factor: 1 }],
+      answers: [
+        { value: 1, tolerance: 0.01, credit: 1 },
+        { minimum: 0.9, maximum: 1.1, credit: 0.5, feedback: 'Close.' },
+      ],
+    }
+    const read = { id: 'q', course_id: 'c', key: 'k', category: null, type: 'numeric', difficulty: 3, skills: [], version: 1, archived: false, question: stored, updated_at: '' }
+    const draft = draftOf(read)
+    expect(draft.value).toBe('1')
+    expect(buildQuestion({ ...draft, value: '1.0', tolerance: '0.02' }, stored).spec).toMatchObject({
+      unit_mode: 'required',
+      units: [{ name: 'AU', factor: 1 }],
+      difficulty: 3,
+      answers: [
+        { value: 1, tolerance: 0.02, credit: 1 },
+        { minimum: 0.9, maximum: 1.1, credit: 0.5, feedback: 'Close.' },
+      ],
+    })
+    const weighted = {
+      type: 'multiple_choice',
+      text: 'Pick',
+      scoring: 'weighted',
+      choices: [
+        { id: 'a', text: 'A', correct: true, weight: 50, feedback: 'Half.' },
+        { id: 'b', text: 'B', correct: true, weight: 50 },
+      ],
+    }
+    const mc = draftOf({ ...read, type: 'multiple_choice', question: weighted })
+    expect(mc.scoring).toBe('weighted')
+    const choices = mc.choices.map((c) => (c.id === 'a' ? { ...c, feedback: '' } : c))
+    expect(buildQuestion({ ...mc, choices }, weighted).spec).toMatchObject({
+      scoring: 'weighted',
+      choices: [
+        { id: 'a', text: 'A', correct: true, weight: 50 },
+        { id: 'b', text: 'B', correct: true, weight: 50 },
+      ],
+    })
+    expect((buildQuestion({ ...mc, choices }, weighted).spec as { choices: object[] }).choices[0]).not.toHaveProperty('feedback')
   })
 
   it('adds a multiple-choice question to the bank from the form', async () => {
@@ -138,7 +207,7 @@ describe('question editor', () => {
     })
     const table = await screen.findByRole('table', { name: 'Questions' })
     expect(within(table).getByText('Which are planets?')).toBeInTheDocument()
-  })
+  }, 20_000)
 
   it('lists every error of a refused GIFT file with its line', async () => {
     const user = userEvent.setup()
@@ -273,5 +342,5 @@ describe('course editor', () => {
     expect(await screen.findByText('The course is published.')).toBeInTheDocument()
     expect(fake.calls('PATCH /api/v1/courses/c-1')[0]?.body).toEqual({ published: true })
     expect(await screen.findByText('Published: learners can see it.')).toBeInTheDocument()
-  })
+  }, 20_000)
 })

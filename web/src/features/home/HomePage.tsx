@@ -68,15 +68,21 @@ export default function HomePage({ progress }: { progress?: React.ReactNode }) {
               <h2 id="courses-title" className="font-semibold">
                 Your courses
               </h2>
-              <EmptyState
-                icon={<BookIcon />}
-                title="No courses yet"
-                message={
-                  role === 'learner'
-                    ? 'Courses your mentors open to you will appear here, with your progress.'
-                    : 'Courses are coming to StarGuide: you will write lessons and quizzes here.'
-                }
-              />
+              {role === 'learner' ? (
+                <EmptyState
+                  icon={<BookIcon />}
+                  title="Lessons and quizzes"
+                  message="Your courses, with your progress, and the quizzes assigned to you."
+                  action={<ButtonLink to="/courses">Open your courses</ButtonLink>}
+                />
+              ) : (
+                <EmptyState
+                  icon={<BookIcon />}
+                  title="Write and assign"
+                  message="Write courses and lessons, build question banks and quizzes, and assign them to learners."
+                  action={<ButtonLink to="/author/courses">Course authoring</ButtonLink>}
+                />
+              )}
             </section>
             <section aria-labelledby="mentor-title" className="space-y-2">
               <h2 id="mentor-title" className="font-semibold">

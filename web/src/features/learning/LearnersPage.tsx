@@ -16,7 +16,7 @@ export default function LearnersPage() {
       ) : learners.isError ? (
         <ErrorState title="Learners could not be loaded" message={errorMessage(learners.error)} onRetry={() => void learners.refetch()} />
       ) : learners.data.length === 0 ? (
-        <EmptyState title="No learners yet" message="Learners appear here once they are enrolled in a course you created." />
+        <EmptyState title="No learners yet" message="Learners appear here once they are enrolled in a course you teach: one you created or joined." />
       ) : (
         <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
           <table className="w-full min-w-[32rem] text-left text-sm">

@@ -160,7 +160,7 @@ describe('taking a quiz', () => {
     expect(third).toHaveTextContent('Your answer9Right answer8')
     expect(third).toHaveTextContent('Count again.')
     expect(third).toHaveTextContent('Eight since 2006.')
-  })
+  }, 20_000)
 
   it('hands the attempt in when the server says time is up', async () => {
     const user = userEvent.setup()
@@ -310,7 +310,7 @@ describe('quiz builder', () => {
         shuffle_options: true,
       },
     })
-  })
+  }, 20_000)
 })
 
 describe('editing a quiz', () => {
