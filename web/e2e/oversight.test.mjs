@@ -1,9 +1,10 @@
 // Oversight in the real app: a learner writes to the mentor something the safety filter holds; the
 // organisation's admin, with the Alerts page open, is told at once (Socket.IO toast, count badge), reads
-// the alert, opens the learner's conversation with the held message marked, and resolves the alert.
+// the alert, opens the learner's conversation with the held message marked, and resolves the alert; then the
+// AI grade panel of a mentor's attempt review.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
-import { launchBrowser, shot, startServer } from './support.mjs'
+import { after, before } from 'node:test'
+import { journeySteps, launchBrowser, shot, startServer } from './support.mjs'
 
 const stamp = Date.now().toString(36)
 const PASSWORD = 'nebula-harbour-7731'
@@ -16,25 +17,9 @@ let server
 let browser
 let adminPage
 let learnerPage
-let failed = false
 const apiFailures = []
 
-function step(name, fn) {
-  test(name, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed')
-      return
-    }
-    try {
-      await fn()
-    } catch (error) {
-      failed = true
-      if (apiFailures.length) console.error(`API answers with errors so far:\n${apiFailures.join('\n')}`)
-      await shot(adminPage, 'oversight', `FAILED-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => {})
-      throw error
-    }
-  })
-}
+const step = journeySteps('oversight', () => adminPage, apiFailures)
 
 async function call(method, path, { token, body, status = [200, 201, 204] } = {}) {
   const response = await fetch(server.url + path, {
@@ -53,7 +38,6 @@ async function newPage() {
   page.setDefaultTimeout(15_000)
   page.on('response', async (response) => {
     const url = new URL(response.url())
-    // The second resolve's 409 is expected; anything else is worth seeing when a step fails.
     if (url.pathname.startsWith('/api/') && response.status() >= 400) {
       apiFailures.push(`${response.request().method()} ${url.pathname} ${response.status()} ${await response.text().catch(() => '')}`)
     }
