@@ -187,3 +187,18 @@ async def test_twenty_concurrent_writers_never_fail(harness: Any) -> None:
     assert [r.status_code for r in responses] == [200] * 20
     async with harness.runtime.db.session(write=False) as session:
         assert await session.scalar(select(func.count()).select_from(OutgoingEmail)) == 20
+
+
+def test_the_served_process_hides_its_long_lived_objects_from_the_collector() -> None:
+    import gc
+
+    from starguide.app import settle_garbage_collector
+
+    threshold = gc.get_threshold()
+    try:
+        settle_garbage_collector()
+        assert gc.get_freeze_count() > 10_000  # modules, models, schemas: everything built so far
+        assert gc.get_threshold()[0] == 10_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
