@@ -75,10 +75,30 @@ def decode_access_token(settings: Settings, token: str, *, now: datetime | None 
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("The access token is not valid; sign in again.")
+    secret = settings.secret_key_value()
+    known = _VERIFIED.get((secret, token))
+    if known is None:
+        known = _VERIFIED[(secret, token)] = _verify(secret, token)
+        if len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.pop(next(iter(_VERIFIED)))
+    claims, expires = known
+    if expires <= (now or utcnow()).timestamp():
+        raise InvalidToken("The access token has expired; refresh it.", token_expired=True)
+    return claims
+
+
+# Tokens whose signature and claims were verified, with their expiry (checked on every use). A token
+# never changes, so verifying it once per process is enough; its session's liveness is still read from
+# the database on every request.
+_VERIFIED: dict[tuple[str, str], tuple[AccessClaims, int]] = {}
+_VERIFIED_MAX = 10_000
+
+
+def _verify(secret: str, token: str) -> tuple[AccessClaims, int]:
     try:
         payload = jwt.decode(
             token,
-            _signing_key(settings.secret_key_value()),
+            _signing_key(secret),
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,
@@ -92,9 +112,7 @@ def decode_access_token(settings: Settings, token: str, *, now: datetime | None 
         organisation_id = uuid.UUID(str(org)) if org else None
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         raise InvalidToken("The access token is not valid; sign in again.") from None
-    if expires <= (now or utcnow()).timestamp():
-        raise InvalidToken("The access token has expired; refresh it.", token_expired=True)
-    return AccessClaims(user_id=user_id, session_id=session_id, organisation_id=organisation_id)
+    return AccessClaims(user_id=user_id, session_id=session_id, organisation_id=organisation_id), expires
 
 
 def new_secret_token() -> str:
