@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import and_, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.auth.models import AuthSession, User
 from starguide.auth.tokens import AccessClaims, decode_access_token
@@ -114,6 +115,13 @@ async def check_user_rate(runtime: Runtime, user_id: uuid.UUID) -> None:
 
 
 async def get_principal(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> Principal:
+    return await principal_from(runtime, session, credentials)
+
+
+async def principal_from(
+    runtime: Runtime, session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+) -> Principal:
+    """The principal of a request, read on `session` (for routes that bring a session of their own)."""
     claims, now = authenticate(runtime, credentials)
     rows = await runtime.db.hot_read(
         _PRINCIPAL_QUERY,

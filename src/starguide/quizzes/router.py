@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from starguide.auth.deps import MemberDep, MentorDep
+from starguide.auth.deps import BearerDep, MemberDep, MentorDep, Principal, principal_from, require_member
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.errors import problem_response
 from starguide.kit.pagination import Page, PageParamsDep
@@ -94,11 +96,38 @@ async def get_attempt(
         return await service.get_attempt(fresh, principal, attempt_id, runtime.clock)
 
 
+async def answer_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """The session of an answer save. On PostgreSQL it is in autocommit: the save is one statement
+    (atomic by itself), so a transaction around it would only add BEGIN and COMMIT round trips. On
+    SQLite, the usual write transaction."""
+    if runtime.db.is_sqlite:
+        async with runtime.db.session() as session:
+            yield session
+        return
+    async with runtime.db.session(write=False) as session:
+        session.info[service.AUTOCOMMIT] = True
+        yield session
+        await runtime.db.after_commit(session.info)
+
+
+AnswerSessionDep = Annotated[AsyncSession, Depends(answer_session, scope="function")]
+
+
+async def answering_member(
+    runtime: RuntimeDep, session: AnswerSessionDep, credentials: BearerDep
+) -> Principal:
+    """`MemberDep`, read on the answer's own session (one connection, no transaction of its own)."""
+    return await require_member(await principal_from(runtime, session, credentials), runtime)
+
+
+AnsweringMemberDep = Annotated[Principal, Depends(answering_member)]
+
+
 @router.put("/attempts/{attempt_id}/answers/{question_id}", response_model=schemas.AnswerResult)
 async def save_answer(
     request: Request,
-    session: SessionDep,
-    principal: MemberDep,
+    session: AnswerSessionDep,
+    principal: AnsweringMemberDep,
     runtime: RuntimeDep,
     attempt_id: uuid.UUID,
     question_id: uuid.UUID,
@@ -109,6 +138,8 @@ async def save_answer(
         session, principal, attempt_id, question_id, body.answer, runtime.clock
     )
     if isinstance(result, service.Expired):
+        if not result.submitted:
+            await service.submit_expired(runtime.db, runtime.clock, attempt_id=attempt_id)
         # Not raised: the automatic submission made in this transaction must be committed.
         return problem_response(
             request, 409, "Time is up: the attempt has been submitted.", slug="time-up", title="Time is up"

@@ -572,9 +572,16 @@ async def list_attempts(
 
 @dataclass(frozen=True)
 class Expired:
-    """Returned (not raised) when an answer came too late: the attempt was submitted in this transaction."""
+    """Returned (not raised) when an answer came too late: the attempt was submitted in this transaction
+    (or, with `submitted` False, is left for the caller to submit in one)."""
 
     attempt_id: uuid.UUID
+    submitted: bool = True
+
+
+# Set in `session.info` by a caller whose session is in autocommit mode (PostgreSQL): each statement
+# commits by itself, so the service writes nothing that takes more than one statement.
+AUTOCOMMIT = "quizzes.autocommit"
 
 
 def _upsert(session: AsyncSession) -> Any:
@@ -630,6 +637,8 @@ async def do_save_answer(
     if attempt.status != IN_PROGRESS:
         raise Conflict("This attempt has been submitted; answers can no longer change.")
     if expired(attempt, now):
+        if session.info.get(AUTOCOMMIT):
+            return Expired(attempt.id, submitted=False)  # the caller submits it in a transaction
         await submit(session, attempt, assessment, now, auto=True)
         return Expired(attempt.id)
     item = next((i for i in attempt.items if i["question_id"] == str(question_id)), None)
