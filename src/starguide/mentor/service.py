@@ -26,8 +26,10 @@ from starguide.ai.types import ChatMessage, ChatRequest, Passage, ProviderError,
 from starguide.content.models import Lesson
 from starguide.content.search import search_lessons
 from starguide.kit.errors import NotFound, ProblemError
+from starguide.kit.outbox import record_event
 from starguide.kit.tenancy import scoped
 from starguide.kit.time import Clock
+from starguide.mentor import context
 from starguide.mentor.guard import OutputGuard, answer_patterns, open_graded_questions
 from starguide.mentor.models import MentorConversation, MentorMessage, MentorSafetyAlert
 from starguide.mentor.oversight import reviewers_of
@@ -98,21 +100,30 @@ async def list_messages(session: AsyncSession, conversation: MentorConversation)
 
 
 async def retrieve_passages(
-    session: AsyncSession, organisation_id: uuid.UUID, question: str
+    session: AsyncSession, organisation_id: uuid.UUID, question: str, course_id: uuid.UUID | None = None
 ) -> list[Passage]:
     """The organisation's published lessons most relevant to `question`.
 
     The content search matches every word; a learner's question has many, so when the whole question
     finds nothing, each significant word is searched alone and lessons found by more words rank first.
+    Lessons of `course_id` (the course the learner is on) come before other courses' partial matches.
     """
-    hits = await search_lessons(session, organisation_id, question, MAX_PASSAGES)
+    wide = MAX_PASSAGES * 2 if course_id is not None else MAX_PASSAGES
+    hits = await search_lessons(session, organisation_id, question, wide)
     ranked: dict[uuid.UUID, tuple[int, float]] = {h.lesson_id: (100, h.rank) for h in hits}
+    courses = {h.lesson_id: h.course_id for h in hits}
     if len(ranked) < MAX_PASSAGES:
         for term in sorted(key_terms(question), key=len, reverse=True)[:8]:
-            for hit in await search_lessons(session, organisation_id, term, MAX_PASSAGES):
+            for hit in await search_lessons(session, organisation_id, term, wide):
                 votes, rank = ranked.get(hit.lesson_id, (0, hit.rank))
                 ranked[hit.lesson_id] = (votes + 1, min(rank, hit.rank))
-    best = sorted(ranked, key=lambda i: (-ranked[i][0], ranked[i][1]))[:MAX_PASSAGES]
+                courses[hit.lesson_id] = hit.course_id
+
+    def order(i: uuid.UUID) -> tuple[bool, bool, int, float]:
+        votes, rank = ranked[i]
+        return (votes < 100, courses.get(i) != course_id, -votes, rank)
+
+    best = sorted(ranked, key=order)[:MAX_PASSAGES]
     if not best:
         return []
     lessons = {
@@ -237,6 +248,7 @@ class Reply:
     call: MeteredCall
     answer_patterns: list[re.Pattern[str]] = field(default_factory=list)
     moderator: tuple[Deployment, str | None] | None = None  # who moderates the output, if anyone
+    lesson_skills: dict[str, list[str]] = field(default_factory=dict)  # lesson id -> the engine's skill ids
 
 
 @dataclass
@@ -287,15 +299,34 @@ async def do_post_message(
             session, runtime.realtime, conversation, message, user_id, chosen, flagged, source, now
         )
     open_questions = await open_graded_questions(session, organisation_id, user_id, now)
-    passages = await retrieve_passages(session, organisation_id, content)
+    place = await context.current_place(
+        session, organisation_id, user_id, conversation.course_id, conversation.lesson_id, drafts=not learner
+    )
+    facts = await context.learner_facts(session, organisation_id, user_id, now)
+    passages = await retrieve_passages(session, organisation_id, content, place.course_id)
     passages += await retrieve_explanations(
         session, organisation_id, user_id, content, now, exclude=set(open_questions)
+    )
+    practice = (
+        await context.practice_questions(
+            session,
+            organisation_id,
+            facts,
+            exclude=set(open_questions),
+            asked=context.asked_before(m.flags for m in history if m.role == "assistant"),
+        )
+        if chosen is Mode.QUIZ
+        else []
     )
     request = build_request(
         mode=chosen,
         question=content,
         history=[Turn(m.role, m.content) for m in history if _in_prompt(m)],
         passages=passages,
+        course=place.course_title,
+        lesson=place.lesson_title,
+        learner=facts.summary,
+        practice=practice,
         hint_level=hint_level,
     )
     call = await reserve_call(
@@ -307,6 +338,7 @@ async def do_post_message(
         alias=ALIAS,
         request=request,
     )
+    skills = await context.lesson_skills(session, organisation_id, request.passages)
     await session.flush()
     moderator = next(
         (
@@ -326,6 +358,7 @@ async def do_post_message(
         call,
         answer_patterns(open_questions.values()),
         moderator,
+        skills,
     )
 
 
@@ -402,7 +435,8 @@ async def stream_held(held: Held) -> AsyncGenerator[bytes, None]:
 
 def citations_of(passages: list[Passage]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for n, p in enumerate(passages, start=1):
+    numbered = [p for p in passages if not p.source_id.startswith(context.PRACTICE_PREFIX)]
+    for n, p in enumerate(numbered, start=1):
         if p.source_id.startswith("question:"):
             out.append({"n": n, "kind": "question", "question_id": p.source_id[9:], "title": p.title})
         else:
@@ -470,6 +504,10 @@ async def stream_reply(
         yield sse_event("done", {"message_id": str(message_id), "citations": citations_of(reply.passages)})
 
 
+def _is_practice(passage: Passage) -> bool:
+    return passage.source_id.startswith(context.PRACTICE_PREFIX)
+
+
 def _keys(reply: Reply) -> dict[str, str]:
     assert reply.moderator is not None
     deployment, key = reply.moderator
@@ -499,6 +537,9 @@ async def _store_reply(
         status = "complete" if isinstance(final, StreamFinished) else "partial"
     if guard.redactions:
         flags = {**(flags or {}), "redactions": guard.redactions}
+    practice = [p.source_id[len(context.PRACTICE_PREFIX) :] for p in reply.passages if _is_practice(p)]
+    if practice:
+        flags = {**(flags or {}), "practice": practice}  # asked: the next "quiz me" prefers others
     deployment = result.deployment if result else None
     now = clock()
     message = MentorMessage(
@@ -522,6 +563,15 @@ async def _store_reply(
     try:
         async with db.session() as session:
             session.add(message)
+            help_event = (
+                context.help_given(
+                    reply.organisation_id, reply.user_id, reply.passages, reply.lesson_skills, text, now
+                )
+                if held is None and text
+                else None
+            )
+            if help_event is not None:
+                record_event(session, help_event)  # answers soon after count as assisted
             if held is not None:
                 await session.flush()
                 alert = MentorSafetyAlert(
