@@ -229,7 +229,7 @@ async def practice_questions(
                 Question.id.in_(candidates[: MAX_PRACTICE * 3]), Question.archived.is_(False)
             )
         )
-        versions = {question_id: version for question_id, version in rows.all()}
+        versions.update((r[0], r[1]) for r in rows.all())
     out: list[Passage] = []
     for question_id in candidates:
         if question_id not in versions:
