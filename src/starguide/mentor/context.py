@@ -181,8 +181,8 @@ def practice_text(spec: Any) -> str:
 
 
 def asked_before(flags: Iterable[dict[str, Any] | None]) -> list[str]:
-    """Practice question ids the mentor has already asked in this conversation (oldest first)."""
-    return [q for f in flags if f for q in f.get("practice", [])]
+    """Practice question ids the mentor has already put first in this conversation (oldest first)."""
+    return [f["practice"][0] for f in flags if f and f.get("practice")]
 
 
 async def practice_questions(
@@ -193,8 +193,9 @@ async def practice_questions(
     exclude: Collection[uuid.UUID],
     asked: Sequence[str] = (),
 ) -> list[Passage]:
-    """Up to `MAX_PRACTICE` questions: due reviews first, then the weakest skills' (questions not yet
-    asked in this conversation first). Questions in `exclude` (an open graded attempt's) never appear."""
+    """Up to `MAX_PRACTICE` questions: due reviews first, then the weakest skills'; questions not yet
+    asked in this conversation first, then the least recently asked (the first one is the one to ask).
+    Questions in `exclude` (an open graded attempt's) never appear."""
     due = [q for q in facts.due_question_ids if q not in exclude]
     candidates: list[uuid.UUID] = due[:MAX_DUE_PRACTICE]
     skills = (

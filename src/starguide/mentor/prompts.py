@@ -48,9 +48,10 @@ MODE_RULES = {
     "for their answer, then give feedback and the next question.",
 }
 QUIZ_PRACTICE = (
-    "Practice questions chosen for this learner (due for review first, then their weakest skills). Ask "
-    "one of them, word for word, unless the learner is answering one you asked; you are not given their "
-    "answers, so judge an answer from the course material and say so when you cannot tell:"
+    "Practice questions chosen for this learner (due for review first, then their weakest skills). Unless "
+    "the learner is answering a question you asked, ask the first one word for word (another of them if "
+    "they want a different one). You are not given their answers: judge an answer from the course "
+    "material, and say so when you cannot tell:"
 )
 PASSAGE_BUDGET_TOKENS = 1800  # course material in one prompt
 HISTORY_BUDGET_TOKENS = 2500  # recent turns kept word for word; older ones are summarised
