@@ -102,6 +102,12 @@ async def test_a_conversation_is_about_a_course_and_lesson_of_the_organisation(h
         {"lesson_id": str(uuid.uuid4())},
     ):
         assert (await client.post(CONVERSATIONS, json=body, headers=h)).status_code == 404, body
+    # a learner not enrolled in the course: its lessons are closed to them (as when reading them)
+    outsider = school.other_learner.headers
+    assert (
+        await client.post(CONVERSATIONS, json={"lesson_id": lesson["id"]}, headers=outsider)
+    ).status_code == 403
+    ok(await client.post(CONVERSATIONS, json={"course_id": course_id}, headers=outsider), 201)
     # a lesson of another course than the one named
     mismatch = {"course_id": draft["course"]["id"], "lesson_id": lesson["id"]}
     assert (await client.post(CONVERSATIONS, json=mismatch, headers=school.mentor.headers)).status_code == 422
@@ -164,6 +170,14 @@ async def test_the_prompt_carries_the_course_lesson_and_the_learners_progress(
     got = events((await ask(client, h, cid, "Which star is the brightest?")).text)
     where = _system(fake).split("(where the learner is)\n", 1)[1].split("\n<<<end", 1)[0]
     assert where == "Course: The sky"  # no lesson of that course opened yet
+    # once the learner opens one of its lessons, that one (not the more recent one elsewhere)
+    await _enrol(client, school, other["course"]["id"])
+    ok(await client.post(f"{API}/lessons/{other['lessons'][1]['id']}/open", headers=h))
+    ok(await client.post(f"{API}/lessons/{built['lessons'][0]['id']}/complete", headers=h))
+    fake.script("gpt-fake", Script(text="Think about it."))
+    await ask(client, h, cid, "Which star is the brightest?")
+    where = _system(fake).split("(where the learner is)\n", 1)[1].split("\n<<<end", 1)[0]
+    assert where == "Course: The sky\nLesson: Parsecs"
     cited = [c["url"] for c in got[-1][1]["citations"] if c["kind"] == "lesson"]
     assert cited[0].startswith(f"/courses/{other['course']['id']}/")
 
