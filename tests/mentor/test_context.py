@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from starguide.ai.types import Passage
 from starguide.content.models import Skill
-from starguide.kit.events import MentorHelpGiven
+from starguide.kit.events import AnswerGraded, MentorHelpGiven
 from starguide.kit.outbox import OutboxEvent
 from starguide.learning.models import Assist, ReviewCard, SkillMastery
 from starguide.mentor.context import help_given
@@ -252,6 +252,55 @@ async def test_the_offline_mentor_quizzes_on_the_weakest_skill(harness: Any) -> 
         assert "Sirius, at magnitude" not in text
         assert "G-type" not in text
     assert seen[0] != seen[1]  # the next "quiz me" asks another question first
+
+
+ANSWERS = {"The Sun is a star.": "True!", "brightest star": "I think it is Sirius", "parsec": "3.26"}
+
+
+async def _answer_events(harness: Any) -> list[dict[str, Any]]:
+    async with harness.runtime.db.session(write=False) as session:
+        rows = await session.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.event_type == AnswerGraded.event_type)
+            .order_by(OutboxEvent.id)
+        )
+        return [r.payload for r in rows if r.payload["mode"] == "mentor"]
+
+
+async def test_an_answer_to_the_mentors_practice_question_is_assisted_evidence(harness: Any) -> None:
+    client = harness.client
+    school = await make_school(client)
+    built = await make_course(client, school)
+    await _enrol(client, school, built["course"]["id"])
+    await _practise(client, school, built)
+    await harness.drain()
+    h = school.learner.headers
+    cid = ok(await client.post(CONVERSATIONS, json={"mode": "quiz"}, headers=h), 201)["id"]
+    text = "".join(
+        d["text"] for kind, d in events((await ask(client, h, cid, "Quiz me")).text) if kind == "delta"
+    )
+    asked = next(key for key in ANSWERS if key in text)
+    question_id = next(q["id"] for q in built["questions"] if asked in json.dumps(q))
+    # a message that is not an answer ("which one?") is not graded
+    await ask(client, h, cid, "Hmm, which one do you mean?")
+    assert await _answer_events(harness) == []
+
+    text = "".join(
+        d["text"] for kind, d in events((await ask(client, h, cid, "Quiz me")).text) if kind == "delta"
+    )
+    asked = next(key for key in ANSWERS if key in text)
+    question_id = next(q["id"] for q in built["questions"] if asked in json.dumps(q))
+    await ask(client, h, cid, ANSWERS[asked])
+    (graded,) = await _answer_events(harness)
+    assert graded["question_id"] == question_id
+    assert (graded["correct"], graded["assisted"], graded["status"]) == (True, True, "graded")
+    assert graded["assessment_id"] == cid
+    before = await _mastery(harness, school.learner.user_id)
+    await harness.drain()
+    after = await _mastery(harness, school.learner.user_id)
+    changed = [k for k in after if after[k].attempts != before[k].attempts]
+    assert len(changed) == 1
+    assert after[changed[0]].assisted_attempts == before[changed[0]].assisted_attempts + 1
 
 
 # ---- help given becomes assisted evidence ------------------------------------------------------------

@@ -100,6 +100,8 @@ class AnswerGraded(DomainEvent):
     hints_shown: int
     time_taken_seconds: float | None
     graded_by_mentor: bool = False
+    # Given with help the event's producer knows of (the mentor asked the question in its chat).
+    assisted: bool = False
 
 
 class AttemptSubmitted(DomainEvent):

@@ -633,6 +633,7 @@ class Graded:
     hints_shown: int
     time_taken_ms: int | None
     course_id: uuid.UUID | None
+    assisted: bool = False  # known to be assisted when it was recorded
 
 
 async def on_answer_graded(
@@ -654,13 +655,18 @@ async def on_answer_graded(
         hints_shown=event.hints_shown,
         time_taken_ms=None if event.time_taken_seconds is None else int(event.time_taken_seconds * 1000),
         course_id=event.course_id,
+        assisted=event.assisted,
     )
     await _apply_answer(ctx, graded)
 
 
 async def _apply_answer(ctx: Context, event: Graded) -> None:
     session = ctx.session
-    assisted = event.hints_shown > 0 or await _recently_assisted(ctx, event.question_id, event.skill_ids)
+    assisted = (
+        event.hints_shown > 0
+        or event.assisted
+        or await _recently_assisted(ctx, event.question_id, event.skill_ids)
+    )
     day = await _today(ctx)
     day.answers += 1
     if event.correct:

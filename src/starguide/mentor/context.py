@@ -28,18 +28,27 @@ from starguide.auth.deps import Principal
 from starguide.content import service as content
 from starguide.content.models import Course, Lesson, LessonProgress, Question, Skill
 from starguide.content.questions import (
+    Answer,
     MatchingQuestion,
     MultipleChoiceQuestion,
+    NumericAnswer,
+    NumericQuestion,
     OrderingQuestion,
+    ShortTextAnswer,
+    ShortTextQuestion,
+    SingleChoiceAnswer,
     SingleChoiceQuestion,
+    TrueFalseAnswer,
+    TrueFalseQuestion,
 )
 from starguide.kit.errors import InvalidInput
-from starguide.kit.events import MentorHelpGiven
+from starguide.kit.events import AnswerGraded, MentorHelpGiven
 from starguide.kit.tenancy import scoped
 from starguide.learning.engine import skill_ids_for
 from starguide.learning.links import skill_infos
 from starguide.learning.queries import tenant
 from starguide.learning.service import learner_context
+from starguide.quizzes.grading import AnswerMismatch, grade
 from starguide.quizzes.service import load_spec
 
 EXPLANATION_PREFIX = "question:"
@@ -306,5 +315,112 @@ def help_given(
         learner_id=learner_id,
         skill_ids=[uuid.UUID(s) for s in skill_ids],
         question_ids=[uuid.UUID(q) for q in dict.fromkeys(questions)],
+        occurred_at=at,
+    )
+
+
+# ---- an answer to the mentor's practice question -------------------------------------------------
+
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:e[+-]?\d+)?", re.IGNORECASE)
+_TRUTH = {"true": True, "false": False}
+MAX_CHAT_ANSWER = 200
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def chat_answer(spec: Any, text: str) -> Answer | None:
+    """The learner's chat message as an answer to `spec`, when it can be read as one without doubt:
+    exactly one option named (single choice), exactly one of true/false, exactly one number (with its
+    unit), or a short text. Anything else (other types, a question back, two options) is no answer."""
+    text = text.strip()
+    if not text or len(text) > MAX_CHAT_ANSWER:
+        return None
+    words = f" {_words(text)} "
+    if isinstance(spec, SingleChoiceQuestion):
+        named = [c.id for c in spec.choices if _words(c.text) and f" {_words(c.text)} " in words]
+        return SingleChoiceAnswer(choice=named[0]) if len(named) == 1 else None
+    if isinstance(spec, TrueFalseQuestion):
+        said = {value for word, value in _TRUTH.items() if f" {word} " in words}
+        return TrueFalseAnswer(value=said.pop()) if len(said) == 1 else None
+    if isinstance(spec, NumericQuestion):
+        numbers = list(_NUMBER.finditer(text))
+        if len(numbers) != 1:
+            return None
+        unit = re.match(r"\s*([^\W\d_][\w/^-]*)", text[numbers[0].end() :])
+        value = numbers[0].group() + (f" {unit.group(1)}" if unit and spec.units else "")
+        return NumericAnswer(value=value[:64])
+    if isinstance(spec, ShortTextQuestion) and "?" not in text:
+        return ShortTextAnswer(text=text)
+    return None
+
+
+def asked_question(reply_text: str, flags: dict[str, Any] | None) -> uuid.UUID | None:
+    """The practice question a reply asked: the first one it was given, when its text is in the reply."""
+    practice = (flags or {}).get("practice") or []
+    if not practice:
+        return None
+    asked = (flags or {}).get("asked_text", "")
+    if not asked or _words(asked) not in _words(reply_text):
+        return None
+    return uuid.UUID(practice[0])
+
+
+async def grade_chat_answer(
+    session: AsyncSession,
+    organisation_id: uuid.UUID,
+    user_id: uuid.UUID,
+    question_id: uuid.UUID,
+    text: str,
+    *,
+    exclude: Collection[uuid.UUID],
+    message_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    at: datetime,
+) -> AnswerGraded | None:
+    """The learner's answer to the practice question the mentor asked, graded as a quiz would grade it,
+    as an assisted `AnswerGraded` (the chat is its attempt); None when the message is not an answer."""
+    if question_id in exclude:
+        return None
+    row = (
+        await session.execute(
+            tenant(
+                select(Question.version, Question.course_id, Question.difficulty, Question.skills),
+                Question,
+                organisation_id,
+            ).where(Question.id == question_id, Question.archived.is_(False))
+        )
+    ).first()
+    if row is None:
+        return None
+    version, course_id, difficulty, skills = row
+    spec = await load_spec(session, question_id, version)
+    answer = chat_answer(spec, text)
+    if answer is None:
+        return None
+    try:
+        result = grade(spec, answer)
+    except AnswerMismatch:
+        return None
+    return AnswerGraded(
+        organisation_id=organisation_id,
+        user_id=user_id,
+        attempt_id=message_id,
+        assessment_id=conversation_id,
+        course_id=course_id,
+        question_id=question_id,
+        question_version=version,
+        question_type=str(spec.type),
+        skills=list(spec.skills or skills or []),
+        difficulty=difficulty,
+        status="graded",
+        score=result.score,
+        correct=result.correct,
+        first_try=True,
+        mode="mentor",
+        hints_shown=0,
+        time_taken_seconds=None,
+        assisted=True,
         occurred_at=at,
     )

@@ -107,6 +107,7 @@ def build_request(
     lesson: str | None = None,
     learner: str | None = None,
     practice: Sequence[Passage] = (),
+    answered: bool | None = None,
     hint_level: int = 1,
     max_tokens: int = 800,
     boundary: str | None = None,
@@ -132,6 +133,12 @@ def build_request(
         system.append("Course material (cite by number):\n" + material)
     else:
         system.append("No course material matched this question.")
+    if answered is not None:
+        system.append(
+            "The learner's message answers the practice question you asked last; graded against its key, "
+            + ("it is right." if answered else "it is not right.")
+            + " Give feedback on it (without stating the right answer when it is not right) before going on."
+        )
     practice = list(practice) if mode is Mode.QUIZ else []
     if practice:
         system.append(

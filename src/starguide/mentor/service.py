@@ -26,6 +26,7 @@ from starguide.ai.types import ChatMessage, ChatRequest, Passage, ProviderError,
 from starguide.content.models import Lesson
 from starguide.content.search import search_lessons
 from starguide.kit.errors import NotFound, ProblemError
+from starguide.kit.events import AnswerGraded
 from starguide.kit.outbox import record_event
 from starguide.kit.tenancy import scoped
 from starguide.kit.time import Clock
@@ -307,6 +308,9 @@ async def do_post_message(
     passages += await retrieve_explanations(
         session, organisation_id, user_id, content, now, exclude=set(open_questions)
     )
+    answered = await _answer_to_practice(
+        session, conversation, history, message, user_id, open_questions, now
+    )
     practice = (
         await context.practice_questions(
             session,
@@ -327,6 +331,7 @@ async def do_post_message(
         lesson=place.lesson_title,
         learner=facts.summary,
         practice=practice,
+        answered=None if answered is None else answered.correct,
         hint_level=hint_level,
     )
     call = await reserve_call(
@@ -360,6 +365,41 @@ async def do_post_message(
         moderator,
         skills,
     )
+
+
+async def _answer_to_practice(
+    session: AsyncSession,
+    conversation: MentorConversation,
+    history: list[MentorMessage],
+    message: MentorMessage,
+    user_id: uuid.UUID,
+    open_questions: dict[uuid.UUID, Any],
+    now: Any,
+) -> AnswerGraded | None:
+    """When the mentor's last reply asked a practice question and this message answers it, the answer
+    is graded and recorded (assisted: the mentor asked it)."""
+    last = history[-1] if history else None
+    if last is None or last.role != "assistant" or last.status not in ("complete", "partial"):
+        return None
+    question_id = context.asked_question(last.content, last.flags)
+    if question_id is None:
+        return None
+    await session.flush()  # the learner's message gets its id: the answer's "attempt"
+    event = await context.grade_chat_answer(
+        session,
+        conversation.organisation_id,
+        user_id,
+        question_id,
+        message.content,
+        exclude=set(open_questions),
+        message_id=message.id,
+        conversation_id=conversation.id,
+        at=now,
+    )
+    if event is not None:
+        record_event(session, event)
+        message.flags = {"answered": str(question_id), "score": event.score}
+    return event
 
 
 def _in_prompt(message: MentorMessage) -> bool:
@@ -537,9 +577,15 @@ async def _store_reply(
         status = "complete" if isinstance(final, StreamFinished) else "partial"
     if guard.redactions:
         flags = {**(flags or {}), "redactions": guard.redactions}
-    practice = [p.source_id[len(context.PRACTICE_PREFIX) :] for p in reply.passages if _is_practice(p)]
+    practice = [p for p in reply.passages if _is_practice(p)]
     if practice:
-        flags = {**(flags or {}), "practice": practice}  # asked: the next "quiz me" prefers others
+        # The first is the one to ask: the next "quiz me" prefers others, and the learner's next message
+        # is read as its answer when the reply did ask it.
+        flags = {
+            **(flags or {}),
+            "practice": [p.source_id[len(context.PRACTICE_PREFIX) :] for p in practice],
+            "asked_text": practice[0].text.split("\n", 1)[0][:500],
+        }
     deployment = result.deployment if result else None
     now = clock()
     message = MentorMessage(
