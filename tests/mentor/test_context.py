@@ -279,8 +279,7 @@ async def test_an_answer_to_the_mentors_practice_question_is_assisted_evidence(h
     text = "".join(
         d["text"] for kind, d in events((await ask(client, h, cid, "Quiz me")).text) if kind == "delta"
     )
-    asked = next(key for key in ANSWERS if key in text)
-    question_id = next(q["id"] for q in built["questions"] if asked in json.dumps(q))
+    assert any(key in text for key in ANSWERS)
     # a message that is not an answer ("which one?") is not graded
     await ask(client, h, cid, "Hmm, which one do you mean?")
     assert await _answer_events(harness) == []
