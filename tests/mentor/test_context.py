@@ -404,3 +404,40 @@ async def test_a_held_message_gives_no_help(harness: Any) -> None:
             )
         ).all()
     assert helped == []
+
+
+def test_a_chat_message_is_read_as_an_answer_only_without_doubt() -> None:
+    from starguide.content.questions import (
+        FreeTextQuestion,
+        NumericQuestion,
+        SingleChoiceQuestion,
+        TrueFalseQuestion,
+    )
+    from starguide.mentor.context import asked_question, chat_answer
+
+    sc = SingleChoiceQuestion.model_validate(
+        {
+            "text": "Brightest?",
+            "choices": [{"id": "a", "text": "Sirius", "correct": True}, {"id": "b", "text": "Vega"}],
+        }
+    )
+    tf = TrueFalseQuestion.model_validate({"text": "The Sun is a star.", "answer": True})
+    num = NumericQuestion.model_validate({"text": "Parsec?", "answers": [{"value": 3.26, "tolerance": 0.01}]})
+    essay = FreeTextQuestion.model_validate({"text": "Why?", "rubric": "Because."})
+    assert chat_answer(sc, "I'd say sirius.") == chat_answer(sc, "Sirius")
+    assert chat_answer(sc, "Sirius")
+    assert chat_answer(sc, "Vega or Sirius?") is None  # two options: no answer
+    assert chat_answer(sc, "No idea") is None
+    assert chat_answer(tf, "True") is not None
+    assert chat_answer(tf, "false, I think") is not None
+    assert chat_answer(tf, "true or false?") is None
+    assert chat_answer(tf, "yes") is None  # only the words true and false
+    assert chat_answer(num, "about 3.26 light-years") is not None
+    assert chat_answer(num, "3 or 4") is None
+    assert chat_answer(essay, "Because of the tilt.") is None  # a mentor grades free text
+    assert chat_answer(sc, "Sirius " * 50) is None  # too long to be an answer
+    question = str(uuid.uuid4())
+    flags = {"practice": [question], "asked_text": "The Sun is a star."}
+    assert asked_question("Quiz time: the sun is a star. True or false?", flags) == uuid.UUID(question)
+    assert asked_question("Let us talk about planets instead.", flags) is None  # the model asked another
+    assert asked_question("The Sun is a star.", None) is None
