@@ -29,9 +29,9 @@ _STOPWORD_TEXT = (
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 MAX_QUOTES = 3
+MAX_QUOTE_CHARS = 400
 # Passages whose source id starts so are practice questions the mentor chose for "quiz me".
 PRACTICE_PREFIX = "practice:"
-MAX_QUOTE_CHARS = 400
 
 
 def key_terms(text: str) -> set[str]:
@@ -97,7 +97,7 @@ def offline_answer(request: ChatRequest) -> str:
 
 
 def _practice_answer(question: Passage) -> str:
-    """ "Quiz me": the first practice question the mentor chose (it carries no answer to give away)."""
+    """For "quiz me": the first practice question the mentor chose (it carries no answer to give away)."""
     lines = [NOTICE, "", f"{question.title}:", "", question.text, "", "What is your answer?"]
     return "\n".join(lines)
 
