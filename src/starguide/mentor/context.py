@@ -8,6 +8,9 @@
   skills; never a question of a graded attempt open for the learner, and never an answer key.
 - **Help given**: the skills of the lessons a reply cites and the questions it explains or asks,
   recorded as `MentorHelpGiven`, so answers soon after count as assisted evidence.
+- **Answers in the chat**: the learner's reply to the practice question the mentor asked, read as an
+  answer only when it can be without doubt, graded by the quizzes' rules, recorded as an assisted
+  `AnswerGraded`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 It picks the sentences of the retrieved passages that share the most words with the learner's
 question, quotes them with numbered citations, and ends with a guiding question, as a tutor would.
-It says plainly that no AI model is configured.
+It says plainly that no AI model is configured. In "quiz me", when the mentor chose practice
+questions, it asks the first of them instead.
 """
 
 from __future__ import annotations
