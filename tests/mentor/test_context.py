@@ -186,6 +186,27 @@ async def test_the_prompt_carries_the_course_lesson_and_the_learners_progress(
     assert cited[0].startswith(f"/courses/{other['course']['id']}/")
 
 
+async def test_a_conversation_about_a_lesson_has_it_as_material_even_when_the_words_miss_it(
+    harness: Any,
+) -> None:
+    client = harness.client
+    school = await make_school(client)
+    built = await make_course(client, school)
+    await _enrol(client, school, built["course"]["id"])
+    h = school.learner.headers
+    about = ok(
+        await client.post(CONVERSATIONS, json={"lesson_id": built["lessons"][1]["id"]}, headers=h), 201
+    )
+    got = events((await ask(client, h, about["id"], "Can you explain this lesson?")).text)
+    text = "".join(d["text"] for kind, d in got if kind == "delta")
+    assert "A parsec is about 3.26 light-years." in text
+    assert [c["title"] for c in got[-1][1]["citations"]] == ["Parsecs"]
+    # without a lesson of its own, the same words find nothing
+    plain = ok(await client.post(CONVERSATIONS, json={}, headers=h), 201)
+    got = events((await ask(client, h, plain["id"], "Can you explain this lesson?")).text)
+    assert got[-1][1]["citations"] == []
+
+
 # ---- quiz me ---------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ let people
 let failed = false
 const apiFailures = []
 let replyStream = null
+let lessonHref = null
 
 function step(name, fn) {
   test(name, async (t) => {
@@ -131,7 +132,7 @@ step('asks about a lesson topic and sees the answer stream in, with a citation o
   assert.equal(await reply.locator('.mentor-prose li a').first().getAttribute('href'), await citation.getAttribute('href'))
   assert.ok((await reply.innerText()).includes('?'))
   // Who can read the conversation is said plainly; the conversation is listed under the question.
-  await page.getByText("Your organisation's admins can read mentor conversations.").waitFor()
+  await page.getByText('This conversation is not private', { exact: false }).waitFor()
   await page.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: /brightness of stars/i }).waitFor()
   await shot(page, 'mentor', 'answered')
 })
@@ -140,6 +141,7 @@ step('the citation opens the lesson', async (t) => {
   const reply = page.getByTestId('mentor-reply').last()
   const href = await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).getAttribute('href')
   assert.match(href, /^\/courses\/[0-9a-f-]{36}\/lessons\/[0-9a-f-]{36}$/)
+  lessonHref = href
   await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).click()
   await page.waitForURL((url) => url.pathname === href)
   const heading = page.getByRole('heading', { name: LESSON })
@@ -177,6 +179,27 @@ step('on a 360 px phone the chat fits the screen', async () => {
   await page.getByLabel('Your question').waitFor()
   await shot(page, 'mentor', 'phone')
   await page.setViewportSize({ width: 1280, height: 900 })
+})
+
+step('from a lesson, the learner asks the mentor about that lesson', async (t) => {
+  await page.goto(server.url + lessonHref)
+  const ask = page.getByRole('link', { name: 'Ask the mentor about this lesson' })
+  if (!(await ask.waitFor({ timeout: 5_000 }).then(() => true, () => false))) {
+    t.diagnostic('the lesson reader did not show the lesson at ' + lessonHref)
+    return
+  }
+  await ask.click()
+  await page.waitForURL((url) => url.pathname === '/mentor' && url.searchParams.get('lesson') === lessonHref.split('/').pop())
+  await page.getByLabel('Your question').fill('Can you explain this lesson?')
+  const created = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/mentor/conversations' && r.request().method() === 'POST')
+  await page.getByRole('button', { name: 'Ask the mentor' }).click()
+  const conversation = await (await created).json()
+  // The conversation is about the lesson (and its course): the mentor's prompt names them.
+  assert.equal(conversation.lesson_id, lessonHref.split('/').pop())
+  assert.equal(conversation.course_id, lessonHref.split('/')[2])
+  await page.waitForURL(/\/mentor\/[0-9a-f-]{36}$/)
+  await page.getByTestId('mentor-reply').last().getByText('No AI model is configured', { exact: false }).waitFor()
+  await shot(page, 'mentor', 'about-lesson')
 })
 
 step('a learner sees no AI settings, and is refused them', async () => {

@@ -140,6 +140,14 @@ async def current_place(
     return Place()
 
 
+async def conversation_lesson(
+    session: AsyncSession, organisation_id: uuid.UUID, lesson_id: uuid.UUID, *, drafts: bool
+) -> Lesson | None:
+    """The lesson a conversation is about, as course material (published, unless `drafts`)."""
+    stmt = scoped(select(Lesson), Lesson, organisation_id).where(Lesson.id == lesson_id)
+    return await session.scalar(stmt if drafts else stmt.where(Lesson.searchable.is_(True)))
+
+
 # ---- how the learner is doing -------------------------------------------------------------------
 
 

@@ -305,6 +305,13 @@ async def do_post_message(
     )
     facts = await context.learner_facts(session, organisation_id, user_id, now)
     passages = await retrieve_passages(session, organisation_id, content, place.course_id)
+    if conversation.lesson_id is not None and len(passages) < MAX_PASSAGES:
+        # A conversation about a lesson has that lesson as material, even when the words miss it.
+        lesson = await context.conversation_lesson(
+            session, organisation_id, conversation.lesson_id, drafts=not learner
+        )
+        if lesson is not None and all(p.source_id != str(lesson.id) for p in passages):
+            passages.append(Passage(str(lesson.id), lesson.title, lesson.body, lesson_url(lesson)))
     passages += await retrieve_explanations(
         session, organisation_id, user_id, content, now, exclude=set(open_questions)
     )
