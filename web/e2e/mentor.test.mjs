@@ -198,7 +198,10 @@ step('from a lesson, the learner asks the mentor about that lesson', async (t) =
   assert.equal(conversation.lesson_id, lessonHref.split('/').pop())
   assert.equal(conversation.course_id, lessonHref.split('/')[2])
   await page.waitForURL(/\/mentor\/[0-9a-f-]{36}$/)
-  await page.getByTestId('mentor-reply').last().getByText('No AI model is configured', { exact: false }).waitFor()
+  const reply = page.getByTestId('mentor-reply').last()
+  await reply.getByText('No AI model is configured', { exact: false }).waitFor()
+  // "this lesson" matches no words of it, yet the lesson is the material the answer quotes and cites
+  await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).waitFor()
   await shot(page, 'mentor', 'about-lesson')
 })
 
