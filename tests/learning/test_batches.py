@@ -46,6 +46,16 @@ def _events(s: Setting, start: datetime) -> list[DomainEvent]:
                     )
                 )
                 at += timedelta(minutes=1)
+            if i == 11:  # help with two questions at once (explanations cited, quiz-me questions)
+                events.append(
+                    MentorHelpGiven(
+                        organisation_id=s.org.id,
+                        learner_id=learner,
+                        question_ids=[q, QUESTIONS[(QUESTIONS.index(q) + 1) % len(QUESTIONS)]],
+                        occurred_at=at,
+                    )
+                )
+                at += timedelta(minutes=1)
             events.append(
                 answer(
                     s.org.id,

@@ -227,6 +227,34 @@ async def test_level_up_lessons_quizzes_and_repeat_completion(harness: Any) -> N
     assert {"first-lesson", "first-quiz", "perfectionist", "goal-getter"} <= badge_keys
 
 
+async def test_help_with_several_questions_assists_each_of_them_and_no_other(harness: Any) -> None:
+    s = await setting(harness)
+    now = datetime.now(UTC) - timedelta(hours=2)
+    first, second, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    help_event = MentorHelpGiven(
+        organisation_id=s.org.id, learner_id=s.learner.user_id, question_ids=[first, second], occurred_at=now
+    )
+    answers = [
+        answer(s.org.id, s.learner.user_id, at=now + timedelta(minutes=m), question_id=q, skills=[f"s-{m}"])
+        for m, q in ((2, first), (4, second), (6, other))
+    ]
+    late = answer(
+        s.org.id, s.learner.user_id, at=now + timedelta(minutes=20), question_id=first, skills=["late"]
+    )
+    await emit(harness, help_event, *answers, late)
+    paid = {
+        r.source_event_id: r.amount
+        for r in await ledger(harness, s.learner.user_id)
+        if r.rule == "correct_answer"
+    }
+    # difficulty 3: 10 XP for a correct answer, halved when assisted
+    assert [paid[a.event_id] for a in answers] == [5, 5, 10]
+    async with harness.runtime.db.session(write=False) as session:
+        late_skill = await session.get(SkillMastery, (s.org.id, s.learner.user_id, skill_uuid(None, "late")))
+        assert late_skill is not None
+        assert late_skill.assisted_attempts == 0
+
+
 async def test_assisted_answers_weigh_less_and_crutch_index_is_shown_to_mentors(harness: Any) -> None:
     s = await setting(harness)
     now = datetime.now(UTC) - timedelta(hours=2)

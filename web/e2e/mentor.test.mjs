@@ -20,6 +20,7 @@ let page
 let people
 const apiFailures = []
 let replyStream = null
+let lessonHref = null
 
 const step = journeySteps('mentor', () => page, apiFailures)
 
@@ -124,6 +125,7 @@ step('the citation opens the lesson', async () => {
   const reply = page.getByTestId('mentor-reply').last()
   const href = await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).getAttribute('href')
   assert.match(href, /^\/lessons\/[0-9a-f-]{36}$/)
+  lessonHref = href
   await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).click()
   await page.waitForURL((url) => url.pathname === href)
   // The lesson reader shows it (its title is the page's heading, and the lesson's own first one).
@@ -159,6 +161,25 @@ step('on a 360 px phone the chat fits the screen', async () => {
   await page.getByLabel('Your question').waitFor()
   await shot(page, 'mentor', 'phone')
   await page.setViewportSize({ width: 1280, height: 900 })
+})
+
+step('from a lesson, the learner asks the mentor about that lesson', async () => {
+  await page.goto(server.url + lessonHref)
+  await page.getByRole('link', { name: 'Ask the mentor about this lesson' }).click()
+  await page.waitForURL((url) => url.pathname === '/mentor' && url.searchParams.get('lesson') === lessonHref.split('/').pop())
+  await page.getByLabel('Your question').fill('Can you explain this lesson?')
+  const created = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/mentor/conversations' && r.request().method() === 'POST')
+  await page.getByRole('button', { name: 'Ask the mentor' }).click()
+  const conversation = await (await created).json()
+  // The conversation is about the lesson (and its course): the mentor's prompt names them.
+  assert.equal(conversation.lesson_id, lessonHref.split('/').pop())
+  assert.match(conversation.course_id ?? '', /^[0-9a-f-]{36}$/)
+  await page.waitForURL(/\/mentor\/[0-9a-f-]{36}$/)
+  const reply = page.getByTestId('mentor-reply').last()
+  await reply.getByText('No AI model is configured', { exact: false }).waitFor()
+  // "this lesson" matches no words of it, yet the lesson is the material the answer quotes and cites
+  await reply.getByRole('list', { name: 'Lessons cited' }).getByRole('link', { name: LESSON }).waitFor()
+  await shot(page, 'mentor', 'about-lesson')
 })
 
 step('a learner sees no AI settings, and is refused them', async () => {

@@ -100,6 +100,8 @@ class AnswerGraded(DomainEvent):
     hints_shown: int
     time_taken_seconds: float | None
     graded_by_mentor: bool = False
+    # Given with help the event's producer knows of (the mentor asked the question in its chat).
+    assisted: bool = False
 
 
 class AttemptSubmitted(DomainEvent):
@@ -122,12 +124,14 @@ class AttemptSubmitted(DomainEvent):
 
 
 class MentorHelpGiven(DomainEvent):
-    """The mentor helped a learner with a question or skills: answers soon after count as assisted."""
+    """The mentor helped a learner with questions or skills: answers soon after count as assisted."""
 
     event_type = "mentor.help_given"
     learner_id: uuid.UUID
     question_id: uuid.UUID | None = None
     skill_ids: list[uuid.UUID] = Field(default_factory=list)
+    # More questions helped with in the same reply (explanations cited, practice questions asked).
+    question_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
 # ---- learning --------------------------------------------------------------------------------

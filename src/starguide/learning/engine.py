@@ -555,12 +555,21 @@ async def _award_badges_in_batch(ctx: Context, pre: Preload) -> None:
         )
 
 
+def _assist_covers(row: Assist, question_id: uuid.UUID, wanted_skills: set[str]) -> bool:
+    """Whether the mentor's help `row` was about this question or one of these skills."""
+    helped = row.skill_ids or {}
+    return (
+        row.question_id == question_id
+        or str(question_id) in helped.get("questions", [])
+        or bool(wanted_skills & set(helped.get("ids", [])))
+    )
+
+
 async def _recently_assisted(ctx: Context, question_id: uuid.UUID, skill_ids: Sequence[uuid.UUID]) -> bool:
+    wanted = {str(s) for s in skill_ids}
     if ctx.pre is not None and (ctx.org_id, ctx.learner_id) in ctx.pre.assists:
-        wanted_ids = {str(s) for s in skill_ids}
         return any(
-            ctx.now - ASSIST_WINDOW <= r.at <= ctx.now
-            and (r.question_id == question_id or wanted_ids & set(r.skill_ids.get("ids", [])))
+            ctx.now - ASSIST_WINDOW <= r.at <= ctx.now and _assist_covers(r, question_id, wanted)
             for r in ctx.pre.assists[(ctx.org_id, ctx.learner_id)]
         )
     rows = (
@@ -572,8 +581,7 @@ async def _recently_assisted(ctx: Context, question_id: uuid.UUID, skill_ids: Se
             )
         )
     ).all()
-    wanted = {str(s) for s in skill_ids}
-    return any(r.question_id == question_id or wanted & set(r.skill_ids.get("ids", [])) for r in rows)
+    return any(_assist_covers(r, question_id, wanted) for r in rows)
 
 
 SKILL_NAMESPACE = uuid.UUID("0c6f1f0e-3d7b-4f55-9a53-2b8f1f8f7a21")
@@ -625,6 +633,7 @@ class Graded:
     hints_shown: int
     time_taken_ms: int | None
     course_id: uuid.UUID | None
+    assisted: bool = False  # known to be assisted when it was recorded
 
 
 async def on_answer_graded(
@@ -646,13 +655,18 @@ async def on_answer_graded(
         hints_shown=event.hints_shown,
         time_taken_ms=None if event.time_taken_seconds is None else int(event.time_taken_seconds * 1000),
         course_id=event.course_id,
+        assisted=event.assisted,
     )
     await _apply_answer(ctx, graded)
 
 
 async def _apply_answer(ctx: Context, event: Graded) -> None:
     session = ctx.session
-    assisted = event.hints_shown > 0 or await _recently_assisted(ctx, event.question_id, event.skill_ids)
+    assisted = (
+        event.hints_shown > 0
+        or event.assisted
+        or await _recently_assisted(ctx, event.question_id, event.skill_ids)
+    )
     day = await _today(ctx)
     day.answers += 1
     if event.correct:
@@ -1023,7 +1037,11 @@ async def on_mentor_help(session: AsyncSession, event: MentorHelpGiven) -> None:
         organisation_id=event.organisation_id,
         learner_id=event.learner_id,
         question_id=event.question_id,
-        skill_ids={"ids": [str(s) for s in event.skill_ids]},
+        # The skills and any further questions of the help; `_assist_covers` reads both lists.
+        skill_ids={
+            "ids": [str(s) for s in event.skill_ids],
+            "questions": [str(q) for q in event.question_ids if q != event.question_id],
+        },
         at=event.occurred_at,
     )
     session.add(row)

@@ -21,6 +21,9 @@ class MentorConversation(UUIDPrimaryKey, TenantMixin, Timestamps, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     mode: Mapped[str] = mapped_column(String(20), default="socratic")
+    # What the learner is working on (None: their most recent lesson is used when they ask).
+    course_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    lesson_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
 
 
 class MentorMessage(UUIDPrimaryKey, TenantMixin, Base):

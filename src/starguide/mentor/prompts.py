@@ -47,6 +47,12 @@ MODE_RULES = {
     Mode.QUIZ: "Mode: quiz me. Ask the learner one practice question drawn from the course material, wait "
     "for their answer, then give feedback and the next question.",
 }
+QUIZ_PRACTICE = (
+    "Practice questions chosen for this learner (due for review first, then their weakest skills). Unless "
+    "the learner is answering a question you asked, ask the first one word for word (another of them if "
+    "they want a different one). You are not given their answers: judge an answer from the course "
+    "material, and say so when you cannot tell:"
+)
 PASSAGE_BUDGET_TOKENS = 1800  # course material in one prompt
 HISTORY_BUDGET_TOKENS = 2500  # recent turns kept word for word; older ones are summarised
 _MARKER = re.compile(r"<<<|>>>")
@@ -99,6 +105,9 @@ def build_request(
     passages: Sequence[Passage] = (),
     course: str | None = None,
     lesson: str | None = None,
+    learner: str | None = None,
+    practice: Sequence[Passage] = (),
+    answered: bool | None = None,
     hint_level: int = 1,
     max_tokens: int = 800,
     boundary: str | None = None,
@@ -107,10 +116,15 @@ def build_request(
     passages = fit_passages(passages)
     system = [RULES.format(boundary=boundary), MODE_RULES[mode].format(level=max(1, min(hint_level, 3)))]
     if course or lesson:
-        where = ", ".join(
-            p for p in (f"course {course!r}" if course else "", f"lesson {lesson!r}" if lesson else "") if p
+        # Titles are authored text: data, like the rest of the course material.
+        where = "\n".join(
+            line
+            for line in (f"Course: {course}" if course else "", f"Lesson: {lesson}" if lesson else "")
+            if line
         )
-        system.append(f"The learner is working on {where}.")
+        system.append("The learner is working on:\n" + fence(where, boundary, "where the learner is"))
+    if learner:
+        system.append("About the learner (their progress):\n" + fence(learner, boundary, "learner profile"))
     if passages:
         material = "\n\n".join(
             fence(f"[{n}] {p.title}\n{p.text}", boundary, "course material")
@@ -119,6 +133,19 @@ def build_request(
         system.append("Course material (cite by number):\n" + material)
     else:
         system.append("No course material matched this question.")
+    if answered is not None:
+        system.append(
+            "The learner's message answers the practice question you asked last; graded against its key, "
+            + ("it is right." if answered else "it is not right.")
+            + " Give feedback on it (without stating the right answer when it is not right) before going on."
+        )
+    practice = list(practice) if mode is Mode.QUIZ else []
+    if practice:
+        system.append(
+            QUIZ_PRACTICE
+            + "\n\n"
+            + "\n\n".join(fence(f"{p.title}\n{p.text}", boundary, "practice question") for p in practice)
+        )
     # Keep the most recent turns word for word within the budget; summarise the rest.
     recent: list[Turn] = []
     used = 0
@@ -138,7 +165,7 @@ def build_request(
         else:
             messages.append(ChatMessage("assistant", turn.content))
     messages.append(ChatMessage("user", fence(question, boundary, "learner")))
-    return ChatRequest(tuple(_alternating(messages)), max_tokens=max_tokens, passages=tuple(passages))
+    return ChatRequest(tuple(_alternating(messages)), max_tokens=max_tokens, passages=(*passages, *practice))
 
 
 def _alternating(messages: list[ChatMessage]) -> list[ChatMessage]:

@@ -14,7 +14,7 @@ from starguide.auth.deps import MemberDep, MentorDep, Principal, Role
 from starguide.auth.models import User
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.pagination import Page, PageParamsDep, paginate
-from starguide.mentor import oversight, service
+from starguide.mentor import context, oversight, service
 from starguide.mentor.models import MentorConversation, MentorMessage, MentorSafetyAlert
 from starguide.mentor.prompts import Mode
 from starguide.mentor.safety import kind_message
@@ -45,6 +45,8 @@ def _read(conversation: MentorConversation) -> ConversationRead:
         id=conversation.id,
         title=conversation.title,
         mode=Mode(conversation.mode),
+        course_id=conversation.course_id,
+        lesson_id=conversation.lesson_id,
         created_at=conversation.created_at,
         updated_at=conversation.updated_at,
         notice=service.NOTICE,
@@ -111,13 +113,16 @@ def _alert(
 async def create_conversation(
     body: ConversationCreate, principal: MemberDep, session: SessionDep, runtime: RuntimeDep
 ) -> ConversationRead:
-    """Start a conversation with the mentor."""
+    """Start a conversation with the mentor, optionally about a course or lesson."""
     now = runtime.clock()
+    course_id, lesson_id = await context.check_place(session, principal, body.course_id, body.lesson_id)
     conversation = MentorConversation(
         organisation_id=_org(principal),
         user_id=principal.user_id,
         title=body.title or "New conversation",
         mode=body.mode.value,
+        course_id=course_id,
+        lesson_id=lesson_id,
         created_at=now,
         updated_at=now,
     )
@@ -162,10 +167,21 @@ async def update_conversation(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ConversationRead:
-    """Rename one of my conversations, or change its default mode."""
+    """Rename one of my conversations, change its default mode, or the course and lesson it is about."""
     conversation = await service.access_conversation(
         session, _org(principal), principal.user_id, conversation_id
     )
+    place = body.model_fields_set & {"course_id", "lesson_id"}
+    if place:
+        course = body.course_id if "course_id" in place else conversation.course_id
+        lesson = body.lesson_id if "lesson_id" in place else conversation.lesson_id
+        if "course_id" in place and "lesson_id" not in place and course != conversation.course_id:
+            lesson = None  # another course: the lesson of the old one no longer applies
+        if "lesson_id" in place and "course_id" not in place and lesson is not None:
+            course = None  # the lesson brings its own course
+        conversation.course_id, conversation.lesson_id = await context.check_place(
+            session, principal, course, lesson
+        )
     if body.title is not None:
         conversation.title = body.title
     if body.mode is not None:

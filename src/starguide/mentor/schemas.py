@@ -10,21 +10,30 @@ from pydantic import BaseModel, Field
 
 from starguide.mentor.prompts import Mode
 
+_COURSE = "the course the conversation is about (a lesson alone brings its course)"
+_LESSON = "the lesson the conversation is about; unset, the mentor uses the learner's most recent lesson"
+
 
 class ConversationCreate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     mode: Mode = Mode.SOCRATIC
+    course_id: uuid.UUID | None = Field(default=None, description=_COURSE)
+    lesson_id: uuid.UUID | None = Field(default=None, description=_LESSON)
 
 
 class ConversationUpdate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     mode: Mode | None = None
+    course_id: uuid.UUID | None = Field(default=None, description=_COURSE + "; null clears it")
+    lesson_id: uuid.UUID | None = Field(default=None, description=_LESSON + "; null clears it")
 
 
 class ConversationRead(BaseModel):
     id: uuid.UUID
     title: str
     mode: Mode
+    course_id: uuid.UUID | None = Field(default=None, description=_COURSE)
+    lesson_id: uuid.UUID | None = Field(default=None, description=_LESSON)
     created_at: datetime
     updated_at: datetime
     notice: str = Field(description="shown in the chat: who else can read it")

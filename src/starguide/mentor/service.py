@@ -25,8 +25,11 @@ from starguide.ai.types import FinishReason, Passage, ProviderError, TextDelta, 
 from starguide.content.models import Lesson
 from starguide.content.search import search_lessons
 from starguide.kit.errors import NotFound, ProblemError
+from starguide.kit.events import AnswerGraded
+from starguide.kit.outbox import record_event
 from starguide.kit.tenancy import scoped
 from starguide.kit.time import Clock
+from starguide.mentor import context
 from starguide.mentor.guard import OutputGuard, answer_patterns, open_graded_questions
 from starguide.mentor.models import MentorConversation, MentorMessage, MentorSafetyAlert
 from starguide.mentor.oversight import reviewers_of
@@ -97,21 +100,30 @@ async def list_messages(session: AsyncSession, conversation: MentorConversation)
 
 
 async def retrieve_passages(
-    session: AsyncSession, organisation_id: uuid.UUID, question: str
+    session: AsyncSession, organisation_id: uuid.UUID, question: str, course_id: uuid.UUID | None = None
 ) -> list[Passage]:
     """The organisation's published lessons most relevant to `question`.
 
     The content search matches every word; a learner's question has many, so when the whole question
     finds nothing, each significant word is searched alone and lessons found by more words rank first.
+    Lessons of `course_id` (the course the learner is on) come before other courses' partial matches.
     """
-    hits = await search_lessons(session, organisation_id, question, MAX_PASSAGES)
+    wide = MAX_PASSAGES * 2 if course_id is not None else MAX_PASSAGES
+    hits = await search_lessons(session, organisation_id, question, wide)
     ranked: dict[uuid.UUID, tuple[int, float]] = {h.lesson_id: (100, h.rank) for h in hits}
+    courses = {h.lesson_id: h.course_id for h in hits}
     if len(ranked) < MAX_PASSAGES:
         for term in sorted(key_terms(question), key=len, reverse=True)[:8]:
-            for hit in await search_lessons(session, organisation_id, term, MAX_PASSAGES):
+            for hit in await search_lessons(session, organisation_id, term, wide):
                 votes, rank = ranked.get(hit.lesson_id, (0, hit.rank))
                 ranked[hit.lesson_id] = (votes + 1, min(rank, hit.rank))
-    best = sorted(ranked, key=lambda i: (-ranked[i][0], ranked[i][1]))[:MAX_PASSAGES]
+                courses[hit.lesson_id] = hit.course_id
+
+    def order(i: uuid.UUID) -> tuple[bool, bool, int, float]:
+        votes, rank = ranked[i]
+        return (votes < 100, courses.get(i) != course_id, -votes, rank)
+
+    best = sorted(ranked, key=order)[:MAX_PASSAGES]
     if not best:
         return []
     lessons = {
@@ -229,6 +241,7 @@ class Reply:
     answer_patterns: list[re.Pattern[str]] = field(default_factory=list)
     moderator: tuple[Deployment, str | None] | None = None  # who moderates input and output, if anyone
     content: str = ""  # the learner's message, for the provider's moderation
+    lesson_skills: dict[str, list[str]] = field(default_factory=dict)  # lesson id -> the engine's skill ids
 
 
 @dataclass
@@ -272,15 +285,45 @@ async def do_post_message(
     if flagged:
         return await _hold_input(session, runtime.realtime, message, user_id, chosen, flagged, "builtin", now)
     open_questions = await open_graded_questions(session, organisation_id, user_id, now)
-    passages = await retrieve_passages(session, organisation_id, content)
+    place = await context.current_place(
+        session, organisation_id, user_id, conversation.course_id, conversation.lesson_id, drafts=not learner
+    )
+    facts = await context.learner_facts(session, organisation_id, user_id, now)
+    passages = await retrieve_passages(session, organisation_id, content, place.course_id)
+    if conversation.lesson_id is not None and len(passages) < MAX_PASSAGES:
+        # A conversation about a lesson has that lesson as material, even when the words miss it.
+        lesson = await context.conversation_lesson(
+            session, organisation_id, conversation.lesson_id, drafts=not learner
+        )
+        if lesson is not None and all(p.source_id != str(lesson.id) for p in passages):
+            passages.append(Passage(str(lesson.id), lesson.title, lesson.body, f"/lessons/{lesson.id}"))
     passages += await retrieve_explanations(
         session, organisation_id, user_id, content, now, exclude=set(open_questions)
+    )
+    answered = await _answer_to_practice(
+        session, conversation, history, message, user_id, open_questions, now
+    )
+    practice = (
+        await context.practice_questions(
+            session,
+            organisation_id,
+            facts,
+            exclude=set(open_questions),
+            asked=context.asked_before(m.flags for m in history if m.role == "assistant"),
+        )
+        if chosen is Mode.QUIZ
+        else []
     )
     request = build_request(
         mode=chosen,
         question=content,
         history=[Turn(m.role, m.content) for m in history if _in_prompt(m)],
         passages=passages,
+        course=place.course_title,
+        lesson=place.lesson_title,
+        learner=facts.summary,
+        practice=practice,
+        answered=None if answered is None else answered.correct,
         hint_level=hint_level,
     )
     call = await reserve_call(
@@ -292,6 +335,7 @@ async def do_post_message(
         alias=ALIAS,
         request=request,
     )
+    skills = await context.lesson_skills(session, organisation_id, request.passages)
     await session.flush()
     moderator = next(
         ((d, call.org.keys.get(d.provider) or d.api_key) for d in call.deployments if d.provider == "openai"),
@@ -308,7 +352,43 @@ async def do_post_message(
         answer_patterns(open_questions.values()),
         moderator,
         content,
+        skills,
     )
+
+
+async def _answer_to_practice(
+    session: AsyncSession,
+    conversation: MentorConversation,
+    history: list[MentorMessage],
+    message: MentorMessage,
+    user_id: uuid.UUID,
+    open_questions: dict[uuid.UUID, Any],
+    now: Any,
+) -> AnswerGraded | None:
+    """When the mentor's last reply asked a practice question and this message answers it, the answer
+    is graded and recorded (assisted: the mentor asked it)."""
+    last = history[-1] if history else None
+    if last is None or last.role != "assistant" or last.status not in ("complete", "partial"):
+        return None
+    question_id = context.asked_question(last.content, last.flags)
+    if question_id is None:
+        return None
+    await session.flush()  # the learner's message gets its id: the answer's "attempt"
+    event = await context.grade_chat_answer(
+        session,
+        conversation.organisation_id,
+        user_id,
+        question_id,
+        message.content,
+        exclude=set(open_questions),
+        message_id=message.id,
+        conversation_id=conversation.id,
+        at=now,
+    )
+    if event is not None:
+        record_event(session, event)
+        message.flags = {"answered": str(question_id), "score": event.score}
+    return event
 
 
 def _in_prompt(message: MentorMessage) -> bool:
@@ -383,7 +463,8 @@ async def stream_held(held: Held) -> AsyncGenerator[bytes, None]:
 
 def citations_of(passages: list[Passage]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for n, p in enumerate(passages, start=1):
+    numbered = [p for p in passages if not p.source_id.startswith(context.PRACTICE_PREFIX)]
+    for n, p in enumerate(numbered, start=1):
         if p.source_id.startswith("question:"):
             out.append({"n": n, "kind": "question", "question_id": p.source_id[9:], "title": p.title})
         else:
@@ -491,6 +572,10 @@ async def _hold_after_commit(reply: Reply, runtime: Any, flagged: list[str]) -> 
     return held
 
 
+def _is_practice(passage: Passage) -> bool:
+    return passage.source_id.startswith(context.PRACTICE_PREFIX)
+
+
 def _keys(reply: Reply) -> dict[str, str]:
     assert reply.moderator is not None
     deployment, key = reply.moderator
@@ -520,6 +605,15 @@ async def _store_reply(
         status = "complete" if isinstance(final, StreamFinished) else "partial"
     if guard.redactions:
         flags = {**(flags or {}), "redactions": guard.redactions}
+    practice = [p for p in reply.passages if _is_practice(p)]
+    if practice:
+        # The first is the one to ask: the next "quiz me" prefers others, and the learner's next message
+        # is read as its answer when the reply did ask it.
+        flags = {
+            **(flags or {}),
+            "practice": [p.source_id[len(context.PRACTICE_PREFIX) :] for p in practice],
+            "asked_text": practice[0].text.split("\n", 1)[0][:500],
+        }
     deployment = result.deployment if result else None
     now = clock()
     message = MentorMessage(
@@ -543,6 +637,15 @@ async def _store_reply(
     try:
         async with db.session() as session:
             session.add(message)
+            help_event = (
+                context.help_given(
+                    reply.organisation_id, reply.user_id, reply.passages, reply.lesson_skills, text, now
+                )
+                if held is None and text
+                else None
+            )
+            if help_event is not None:
+                record_event(session, help_event)  # answers soon after count as assisted
             if held is not None:
                 await session.flush()
                 alert = MentorSafetyAlert(

@@ -1631,7 +1631,7 @@ export interface paths {
         put?: never;
         /**
          * Create Conversation
-         * @description Start a conversation with the mentor.
+         * @description Start a conversation with the mentor, optionally about a course or lesson.
          */
         post: operations["mentor-create_conversation"];
         delete?: never;
@@ -1663,7 +1663,7 @@ export interface paths {
         head?: never;
         /**
          * Update Conversation
-         * @description Rename one of my conversations, or change its default mode.
+         * @description Rename one of my conversations, change its default mode, or the course and lesson it is about.
          */
         patch: operations["mentor-update_conversation"];
         trace?: never;
@@ -2648,6 +2648,16 @@ export interface components {
         };
         /** ConversationCreate */
         ConversationCreate: {
+            /**
+             * Course Id
+             * @description the course the conversation is about (a lesson alone brings its course)
+             */
+            course_id?: string | null;
+            /**
+             * Lesson Id
+             * @description the lesson the conversation is about; unset, the mentor uses the learner's most recent lesson
+             */
+            lesson_id?: string | null;
             /** @default socratic */
             mode?: components["schemas"]["Mode"];
             /** Title */
@@ -2655,6 +2665,11 @@ export interface components {
         };
         /** ConversationDetail */
         ConversationDetail: {
+            /**
+             * Course Id
+             * @description the course the conversation is about (a lesson alone brings its course)
+             */
+            course_id?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2665,6 +2680,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Lesson Id
+             * @description the lesson the conversation is about; unset, the mentor uses the learner's most recent lesson
+             */
+            lesson_id?: string | null;
             /** Messages */
             messages: components["schemas"]["MessageRead"][];
             mode: components["schemas"]["Mode"];
@@ -2684,6 +2704,11 @@ export interface components {
         /** ConversationRead */
         ConversationRead: {
             /**
+             * Course Id
+             * @description the course the conversation is about (a lesson alone brings its course)
+             */
+            course_id?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2693,6 +2718,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Lesson Id
+             * @description the lesson the conversation is about; unset, the mentor uses the learner's most recent lesson
+             */
+            lesson_id?: string | null;
             mode: components["schemas"]["Mode"];
             /**
              * Notice
@@ -2709,6 +2739,16 @@ export interface components {
         };
         /** ConversationUpdate */
         ConversationUpdate: {
+            /**
+             * Course Id
+             * @description the course the conversation is about (a lesson alone brings its course); null clears it
+             */
+            course_id?: string | null;
+            /**
+             * Lesson Id
+             * @description the lesson the conversation is about; unset, the mentor uses the learner's most recent lesson; null clears it
+             */
+            lesson_id?: string | null;
             mode?: components["schemas"]["Mode"] | null;
             /** Title */
             title?: string | null;
@@ -3268,6 +3308,11 @@ export interface components {
         /** LearnerConversationDetail */
         LearnerConversationDetail: {
             /**
+             * Course Id
+             * @description the course the conversation is about (a lesson alone brings its course)
+             */
+            course_id?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -3279,6 +3324,11 @@ export interface components {
             id: string;
             /** Learner Name */
             learner_name: string;
+            /**
+             * Lesson Id
+             * @description the lesson the conversation is about; unset, the mentor uses the learner's most recent lesson
+             */
+            lesson_id?: string | null;
             /** Messages */
             messages: components["schemas"]["MessageRead"][];
             mode: components["schemas"]["Mode"];
@@ -3306,6 +3356,11 @@ export interface components {
          */
         LearnerConversationRead: {
             /**
+             * Course Id
+             * @description the course the conversation is about (a lesson alone brings its course)
+             */
+            course_id?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -3317,6 +3372,11 @@ export interface components {
             id: string;
             /** Learner Name */
             learner_name: string;
+            /**
+             * Lesson Id
+             * @description the lesson the conversation is about; unset, the mentor uses the learner's most recent lesson
+             */
+            lesson_id?: string | null;
             mode: components["schemas"]["Mode"];
             /**
              * Notice

@@ -2,7 +2,8 @@
 
 It picks the sentences of the retrieved passages that share the most words with the learner's
 question, quotes them with numbered citations, and ends with a guiding question, as a tutor would.
-It says plainly that no AI model is configured.
+It says plainly that no AI model is configured. In "quiz me", when the mentor chose practice
+questions, it asks the first of them instead.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ _STOPWORD_TEXT = (
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 MAX_QUOTES = 3
 MAX_QUOTE_CHARS = 400
+# Passages whose source id starts so are practice questions the mentor chose for "quiz me".
+PRACTICE_PREFIX = "practice:"
 
 
 def key_terms(text: str) -> set[str]:
@@ -67,7 +70,10 @@ def offline_answer(request: ChatRequest) -> str:
     fenced = _FENCED.findall(question)
     if fenced:
         question = fenced[-1][1]
-    passages = request.passages
+    practice = [p for p in request.passages if p.source_id.startswith(PRACTICE_PREFIX)]
+    passages = tuple(p for p in request.passages if not p.source_id.startswith(PRACTICE_PREFIX))
+    if practice:
+        return _practice_answer(practice[0])
     if not passages:
         return f"{NOTICE}\n\n{NOTHING_FOUND}"
     quotes = _best_sentences(key_terms(question), passages)
@@ -88,6 +94,12 @@ def offline_answer(request: ChatRequest) -> str:
         "",
         f"A question to guide you: in your own words, how does “{topic}” fit what “{first.title}” says?",
     ]
+    return "\n".join(lines)
+
+
+def _practice_answer(question: Passage) -> str:
+    """For "quiz me": the first practice question the mentor chose (it carries no answer to give away)."""
+    lines = [NOTICE, "", f"{question.title}:", "", question.text, "", "What is your answer?"]
     return "\n".join(lines)
 
 

@@ -70,6 +70,9 @@ export default function LessonPage() {
             Next: {next.title}
           </ButtonLink>
         )}
+        <ButtonLink variant="secondary" to={`/mentor?lesson=${l.id}`}>
+          Ask the mentor about this lesson
+        </ButtonLink>
       </div>
     </Page>
   )

@@ -1,6 +1,6 @@
 /** The mentor: my conversations beside the open one (or a first question to start one). */
 import { type FormEvent, useState } from 'react'
-import { useNavigate, useParams } from 'react-router'
+import { useNavigate, useParams, useSearchParams } from 'react-router'
 import { Button } from '@/components/Button'
 import { FormError } from '@/components/Field'
 import { Page } from '@/components/Page'
@@ -21,6 +21,9 @@ export function titleFrom(question: string): string {
 function Start() {
   const create = useCreateConversation()
   const navigate = useNavigate()
+  // Arriving from a lesson ("Ask the mentor about this lesson"): the conversation is about that lesson.
+  const [params] = useSearchParams()
+  const lessonId = params.get('lesson') ?? undefined
   const [text, setText] = useState('')
   const [error, setError] = useState<string | null>(null)
 
@@ -29,7 +32,7 @@ function Start() {
     const question = text.trim()
     if (!question) return
     try {
-      const conversation = await create.mutateAsync({ title: titleFrom(question) })
+      const conversation = await create.mutateAsync({ title: titleFrom(question), ...(lessonId ? { lesson_id: lessonId } : {}) })
       navigate(`/mentor/${conversation.id}`, { state: { ask: question } })
     } catch (err) {
       setError(errorMessage(err))

@@ -188,6 +188,19 @@ describe('a held message', () => {
 })
 
 describe('the conversation list', () => {
+  it('starts a conversation about the lesson the learner came from', async () => {
+    const user = userEvent.setup()
+    const { fake } = routes({
+      'POST /api/v1/mentor/conversations': (seen) => json({ ...conversation, ...(seen.body as object), notice }, 201),
+      [`POST /api/v1/mentor/conversations/${ID}/messages`]: () => stream([sse(['done', { message_id: 'm2', citations: [] }])]),
+    })
+    renderRoutes([{ path: '/mentor/:conversationId', element: <MentorPage /> }, { path: '/mentor', element: <MentorPage /> }], '/mentor?lesson=L1')
+    await user.type(await screen.findByLabelText('Your question'), 'What is a parsec?')
+    await user.click(screen.getByRole('button', { name: 'Ask the mentor' }))
+    await waitFor(() => expect(fake.calls('POST /api/v1/mentor/conversations')).toHaveLength(1))
+    expect(fake.calls('POST /api/v1/mentor/conversations')[0]!.body).toEqual({ title: 'What is a parsec?', lesson_id: 'L1' })
+  })
+
   it('renames and deletes a conversation, and searches', async () => {
     const user = userEvent.setup()
     const { fake } = routes({
