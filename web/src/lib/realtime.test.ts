@@ -36,22 +36,23 @@ describe('the shared real-time connection', () => {
     const progress = await connectRealtime()
     const alerts = await connectRealtime()
     expect(sockets).toHaveLength(1)
+    const socket = sockets[0] as FakeSocket
 
     const seen: string[] = []
     progress.on<string>('learning.progress', (p) => seen.push(`progress ${p}`))
     alerts.on<string>('mentor.alert', (p) => seen.push(`alert ${p}`))
-    sockets[0].emit('learning.progress', 'level 2')
-    sockets[0].emit('mentor.alert', 'held')
+    socket.emit('learning.progress', 'level 2')
+    socket.emit('mentor.alert', 'held')
     expect(seen).toEqual(['progress level 2', 'alert held'])
 
     progress.disconnect()
     progress.disconnect() // twice is once
-    sockets[0].emit('learning.progress', 'level 3')
+    socket.emit('learning.progress', 'level 3')
     expect(seen).toHaveLength(2)
-    expect(sockets[0].disconnected).toBe(false)
+    expect(socket.disconnected).toBe(false)
 
     alerts.disconnect()
-    expect(sockets[0].disconnected).toBe(true)
+    expect(socket.disconnected).toBe(true)
 
     await connectRealtime()
     expect(sockets).toHaveLength(2)
