@@ -7,6 +7,7 @@ import { ErrorState } from '@/components/ErrorState'
 import { SkeletonRows } from '@/components/Spinner'
 import { errorMessage } from '@/api/problem'
 import { type Citation, type Mode, MODES, useConversation, useUpdateConversation } from './api'
+import { ConversationContext } from './ConversationContext'
 import { Markdown } from './Markdown'
 import { useMentorChat } from './useMentorChat'
 
@@ -145,6 +146,7 @@ export function ChatView({ conversationId }: { conversationId: string }) {
         <h2 id="chat-title" className="text-xl font-semibold">
           {detail?.title}
         </h2>
+        {detail && <ConversationContext conversation={detail} />}
         {detail?.notice && (
           <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">
             <svg aria-hidden="true" viewBox="0 0 20 20" className="mr-1 inline size-4 align-[-2px]" fill="currentColor">

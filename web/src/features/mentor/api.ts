@@ -66,7 +66,17 @@ export function useCreateConversation() {
 export function useUpdateConversation() {
   const queryClient = useQueryClient()
   return useMutation({
-    mutationFn: async ({ id, ...body }: { id: string; title?: string; mode?: Mode }) =>
+    mutationFn: async ({
+      id,
+      ...body
+    }: {
+      id: string
+      title?: string
+      mode?: Mode
+      /** `null` clears what the conversation is about. */
+      course_id?: string | null
+      lesson_id?: string | null
+    }) =>
       unwrap(
         await api.PATCH('/api/v1/mentor/conversations/{conversation_id}', {
           params: { path: { conversation_id: id } },

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it } from 'vitest'
 import { clearSession } from '@/lib/auth/session'
-import { fakeApi, json, meBody, noContent, tokenPair } from '@/test/fakeApi'
+import { fakeApi, json, meBody, noContent, problem, tokenPair } from '@/test/fakeApi'
 import { renderRoutes } from '@/test/render'
 import { budgetMessage } from './api'
 import { ApiError } from '@/api/problem'
@@ -221,6 +221,90 @@ describe('the conversation list', () => {
     await user.click(screen.getByRole('button', { name: 'Delete' }))
     await waitFor(() => expect(router.state.location.pathname).toBe('/mentor'))
     expect(fake.calls(`DELETE /api/v1/mentor/conversations/${ID}`)).toHaveLength(1)
+  })
+})
+
+describe('what a conversation is about', () => {
+  const C1 = '00000000-0000-4000-8000-0000000000c1'
+  const C2 = '00000000-0000-4000-8000-0000000000c2'
+  const C3 = '00000000-0000-4000-8000-0000000000c3'
+  const L2 = '00000000-0000-4000-8000-0000000000e2'
+  const course = (id: string, title: string, enrolled: boolean) => ({
+    id,
+    slug: title.toLowerCase(),
+    title,
+    summary: '',
+    language: 'en',
+    published: true,
+    self_enrol: true,
+    created_at: '2026-11-25T10:00:00Z',
+    updated_at: '2026-11-25T10:00:00Z',
+    enrolled,
+  })
+  const lesson = (id: string, title: string) => ({ id, module_id: 'm', slug: 's', title, position: 0, published: true, skills: [], estimated_minutes: null })
+  const outline = (c: ReturnType<typeof course>, lessons: unknown[]) => ({ course: c, skills: [], lessons_total: lessons.length, lessons_completed: 0, modules: [{ id: 'm', course_id: c.id, title: 'One', position: 0, lessons }] })
+  const stars = course(C1, 'Stars', true)
+  const planets = course(C2, 'Planets', true)
+  const galaxies = course(C3, 'Galaxies', false)
+
+  function withPlace(patch: (body: Record<string, unknown>) => Response) {
+    let place: { course_id: string | null; lesson_id: string | null } = { course_id: C1, lesson_id: LESSON_ID }
+    const fake = fakeApi({
+      'POST /api/v1/auth/refresh': () => json(tokenPair('access-learner')),
+      'GET /api/v1/me': () => json(meBody('learner')),
+      'GET /api/v1/mentor/conversations': () => json({ items: [conversation], total: 1, limit: 50, offset: 0 }),
+      [`GET /api/v1/mentor/conversations/${ID}`]: () => json({ ...conversation, ...place, messages: [], notice }),
+      [`PATCH /api/v1/mentor/conversations/${ID}`]: (seen) => {
+        const response = patch(seen.body as Record<string, unknown>)
+        if (response.ok) place = seen.body as typeof place
+        return response
+      },
+      'GET /api/v1/courses': () => json({ items: [stars, planets, galaxies], total: 3, limit: 100, offset: 0 }),
+      [`GET /api/v1/courses/${C1}/outline`]: () => json(outline(stars, [lesson(LESSON_ID, 'The magnitude scale')])),
+      [`GET /api/v1/courses/${C2}/outline`]: () => json(outline(planets, [lesson(L2, 'Orbits')])),
+    })
+    return fake
+  }
+
+  it('shows the course and lesson, picks another course and lesson the learner is enrolled in, and clears them', async () => {
+    const user = userEvent.setup()
+    const fake = withPlace((body) => json({ ...conversation, ...body, notice }))
+    open()
+    const about = await screen.findByTestId('conversation-about')
+    await waitFor(() => expect(about).toHaveTextContent('About: Stars · The magnitude scale'))
+
+    await user.click(screen.getByRole('button', { name: 'Change course or lesson' }))
+    const courseSelect = screen.getByLabelText('Course')
+    expect(courseSelect).toHaveFocus()
+    expect(within(courseSelect).getAllByRole('option').map((o) => o.textContent)).toEqual(['Any course', 'Stars', 'Planets'])
+    await user.selectOptions(courseSelect, C2)
+    await user.selectOptions(await screen.findByLabelText('Lesson'), await screen.findByRole('option', { name: 'Orbits' }))
+    await user.click(screen.getByRole('button', { name: 'Save' }))
+    await waitFor(() => expect(fake.calls(`PATCH /api/v1/mentor/conversations/${ID}`)).toHaveLength(1))
+    expect(fake.calls(`PATCH /api/v1/mentor/conversations/${ID}`)[0]!.body).toEqual({ course_id: C2, lesson_id: L2 })
+    await waitFor(() => expect(screen.getByTestId('conversation-about')).toHaveTextContent('About: Planets · Orbits'))
+    expect(screen.queryByLabelText('Course')).not.toBeInTheDocument()
+
+    await user.click(screen.getByRole('button', { name: 'Change course or lesson' }))
+    await user.selectOptions(screen.getByLabelText('Course'), '')
+    expect(screen.queryByLabelText('Lesson')).not.toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Save' }))
+    await waitFor(() => expect(fake.calls(`PATCH /api/v1/mentor/conversations/${ID}`)).toHaveLength(2))
+    expect(fake.calls(`PATCH /api/v1/mentor/conversations/${ID}`)[1]!.body).toEqual({ course_id: null, lesson_id: null })
+    await waitFor(() => expect(screen.getByTestId('conversation-about')).toHaveTextContent('About: Any course'))
+  })
+
+  it('shows a refusal in the form and keeps it open', async () => {
+    const user = userEvent.setup()
+    withPlace(() => problem(403, 'You are not enrolled in this course.'))
+    open()
+    await user.click(await screen.findByRole('button', { name: 'Change course or lesson' }))
+    await user.selectOptions(screen.getByLabelText('Course'), C2)
+    await user.click(screen.getByRole('button', { name: 'Save' }))
+    expect(await screen.findByRole('alert')).toHaveTextContent('You are not enrolled in this course.')
+    expect(screen.getByLabelText('Course')).toHaveValue(C2)
+    await user.click(screen.getByRole('button', { name: 'Cancel' }))
+    expect(screen.getByTestId('conversation-about')).toHaveTextContent('About: Stars · The magnitude scale')
   })
 })
 

@@ -106,13 +106,18 @@ function OverrideForm({ attemptId, grade, onDone }: { attemptId: string; grade: 
   )
 }
 
+/** Whether the mentor grades this answer through the AI panel's override (then no other grade form is shown). */
+export function canOverrideAI(grade: AIGrade | undefined): grade is AIGrade {
+  return grade != null && grade.status !== 'unavailable' && grade.status !== 'skipped'
+}
+
 /** Renders nothing for an answer the AI does not grade (every type but free text). */
 export function AIGradePanel({ attemptId, questionId }: { attemptId: string; questionId: string }) {
   const grades = useAIGrades(attemptId)
   const [editing, setEditing] = useState(false)
   const grade = grades.data?.find((g) => g.question_id === questionId)
   if (!grade) return null
-  const canOverride = grade.status !== 'unavailable' && grade.status !== 'skipped'
+  const canOverride = canOverrideAI(grade)
   return (
     <section
       aria-label="AI grade"

@@ -29,7 +29,7 @@ import {
   useSubmitAttempt,
 } from './api'
 import { QuestionInput } from './QuestionInput'
-import { AIGradePanel } from './AIGradePanel'
+import { AIGradePanel, canOverrideAI, useAIGrades } from './AIGradePanel'
 
 type SaveState = 'saving' | 'saved' | 'error'
 const TYPING_PAUSE_MS = 700
@@ -360,6 +360,21 @@ function GradeForm({ attemptId, questionId, result }: { attemptId: string; quest
   )
 }
 
+/**
+ * A mentor's grading of one answer: the AI panel, and the manual grade form only when the AI panel
+ * offers no override (no AI grade, no grader set up, or a mentor graded before the AI did).
+ */
+function MentorGrading({ attempt, questionId, result }: { attempt: Attempt; questionId: string; result: AnswerResult }) {
+  const grades = useAIGrades(attempt.id)
+  const viaAI = canOverrideAI(grades.data?.find((g) => g.question_id === questionId))
+  return (
+    <>
+      <AIGradePanel attemptId={attempt.id} questionId={questionId} />
+      {attempt.status === 'submitted' && !grades.isPending && !viaAI && <GradeForm attemptId={attempt.id} questionId={questionId} result={result} />}
+    </>
+  )
+}
+
 function AttemptResult({ attempt }: { attempt: Attempt }) {
   const { role } = useAuth()
   const mentor = role === 'mentor' || role === 'org_admin'
@@ -438,10 +453,7 @@ function AttemptResult({ attempt }: { attempt: Attempt }) {
                   </p>
                 ))}
                 {result?.mentor_feedback && <p className="text-sm">Mentor: {result.mentor_feedback}</p>}
-                {mentor && result?.answer && <AIGradePanel attemptId={attempt.id} questionId={view.question_id} />}
-                {mentor && attempt.status === 'submitted' && result?.answer && (
-                  <GradeForm attemptId={attempt.id} questionId={view.question_id} result={result} />
-                )}
+                {mentor && result?.answer && <MentorGrading attempt={attempt} questionId={view.question_id} result={result} />}
                 {result?.explanation && (
                   <div className="rounded-lg bg-slate-50 p-3 text-sm dark:bg-slate-800">
                     <p className="font-medium">Explanation</p>

@@ -220,6 +220,67 @@ describe('reviewing as a mentor', () => {
   })
 })
 
+describe('one grade form for an AI-graded answer', () => {
+  const aiGrade = (status: string) => ({
+    question_id: 'q-9',
+    status,
+    score: status === 'graded' ? 0.7 : null,
+    reasons: [],
+    error: null,
+    deployment: null,
+    model: null,
+    cost_micros: 0,
+    tries: 1,
+    created_at: '2026-11-25T10:00:00Z',
+    graded_at: null,
+    overridden_by_id: null,
+    overridden_at: null,
+    override_score: null,
+    answer_status: status === 'graded' ? 'graded' : 'pending',
+    answer_score: status === 'graded' ? 0.7 : null,
+  })
+  const essayAttempt = () => ({
+    ...attempt,
+    id: 'at-2',
+    user_id: 'someone-else',
+    status: 'submitted',
+    submitted_at: '2026-11-25T10:03:00Z',
+    score: 0.7,
+    passed: null,
+    pending: 0,
+    questions: [view('q-9', 0, 'free_text', 'Why do stars twinkle?')],
+    answers: [{ ...blank('q-9'), answer: { type: 'free_text', text: 'The air moves.' }, revealed: true, status: 'graded', score: 0.7 }],
+  })
+
+  it('shows only the AI panel’s override when the mentor can override the AI', async () => {
+    fakeApi({
+      ...as('mentor'),
+      'GET /api/v1/attempts/at-2': () => json(essayAttempt()),
+      'GET /api/v1/attempts/at-2/ai-grades': () => json([aiGrade('graded')]),
+      'GET /api/v1/assessments/as-1': () => json(assessment),
+    })
+    renderRoutes(attemptRoutes, '/attempts/at-2')
+    const panel = await screen.findByRole('region', { name: 'AI grade' })
+    expect(within(panel).getByRole('button', { name: 'Override the AI’s grade' })).toBeInTheDocument()
+    expect(screen.queryByLabelText('Score (%)')).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Change grade' })).not.toBeInTheDocument()
+  })
+
+  it('shows the manual grade form when no AI grader is set up', async () => {
+    fakeApi({
+      ...as('mentor'),
+      'GET /api/v1/attempts/at-2': () => json(essayAttempt()),
+      'GET /api/v1/attempts/at-2/ai-grades': () => json([aiGrade('unavailable')]),
+      'GET /api/v1/assessments/as-1': () => json(assessment),
+    })
+    renderRoutes(attemptRoutes, '/attempts/at-2')
+    const panel = await screen.findByRole('region', { name: 'AI grade' })
+    expect(within(panel).queryByRole('button')).not.toBeInTheDocument()
+    expect(await screen.findByRole('button', { name: 'Change grade' })).toBeInTheDocument()
+    expect(screen.getByLabelText('Score (%)')).toHaveValue('70')
+  })
+})
+
 describe('quiz page', () => {
   it('starts an attempt for a learner and opens it', async () => {
     const fake = fakeApi({
