@@ -6,6 +6,7 @@ import { fakeApi, json, meBody, noContent, problem, tokenPair } from '@/test/fak
 import { renderAt } from '@/test/render'
 import BadgesPage from './BadgesPage'
 import LearningSettingsPage from './LearningSettingsPage'
+import { ProgressOverview } from './ProgressOverview'
 import { parseThresholds } from './OrgBadgesManager'
 
 afterEach(() => clearSession())
@@ -32,6 +33,12 @@ const days = [
 ]
 
 describe('learning settings', () => {
+  it('is linked from the goal widget of the own home', async () => {
+    fakeApi({ ...as('learner'), 'GET /api/v1/learning/me': () => json(homeBody(false)) })
+    renderAt('/', <ProgressOverview />)
+    expect(await screen.findByRole('link', { name: 'Learning settings' })).toHaveAttribute('href', '/settings/learning')
+  })
+
   it('starts and ends vacation mode, saves the retention and lists recent days', async () => {
     let onVacation = false
     const fake = fakeApi({
