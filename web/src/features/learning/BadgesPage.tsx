@@ -6,7 +6,9 @@ import { ErrorState } from '@/components/ErrorState'
 import { Page } from '@/components/Page'
 import { SkeletonRows } from '@/components/Spinner'
 import { cx } from '@/components/cx'
+import { MENTOR_ROLES, useAuth } from '@/lib/auth/context'
 import { type BadgeProgress, useBadges } from './api'
+import { OrgBadgesManager } from './OrgBadgesManager'
 import { Meter, tierClass } from './widgets'
 
 type Filter = 'all' | 'earned' | 'todo'
@@ -106,9 +108,16 @@ export function BadgeCatalogue({ learnerId }: { learnerId?: string }) {
 }
 
 export default function BadgesPage() {
+  const { role } = useAuth()
+  const manages = role !== null && MENTOR_ROLES.includes(role)
   return (
     <Page title="Badges" description="Each badge has tiers, from bronze up: the next one is shown with your progress.">
       <BadgeCatalogue />
+      {manages && (
+        <div className="mt-8">
+          <OrgBadgesManager />
+        </div>
+      )}
     </Page>
   )
 }

@@ -159,3 +159,60 @@ export function useCourseOptions() {
     staleTime: 5 * 60_000,
   })
 }
+
+export type Day = GetResult<'/api/v1/learning/me/days'>[number]
+export type CustomBadge = GetResult<'/api/v1/learning/badges/custom'>[number]
+export type CustomBadgeCreate = BodyOf<'/api/v1/learning/badges/custom', 'post'>
+
+/** The learner's daily history (most recent day first). */
+export function useMyDays(limit = 14) {
+  return useQuery({
+    queryKey: ['learning', 'me', 'days', limit],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/v1/learning/me/days', { params: { query: { limit } }, signal })),
+  })
+}
+
+/** Vacation mode: start (optionally until a day) or end it; the home's streak shows the state. */
+export function useVacation() {
+  const queryClient = useQueryClient()
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['learning', 'me'] })
+  const start = useMutation({
+    mutationFn: async (until: string | null) =>
+      unwrap(await api.POST('/api/v1/learning/me/vacation', { body: until ? { until } : {} })),
+    onSuccess: refresh,
+  })
+  const end = useMutation({
+    mutationFn: async () => {
+      unwrap(await api.DELETE('/api/v1/learning/me/vacation'))
+    },
+    onSuccess: refresh,
+  })
+  return { start, end }
+}
+
+export function useCustomBadges(enabled = true) {
+  return useQuery({
+    queryKey: ['learning', 'custom-badges'],
+    queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/learning/badges/custom', { signal })),
+    enabled,
+  })
+}
+
+export function useCreateCustomBadge() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: async (body: CustomBadgeCreate) => unwrap(await api.POST('/api/v1/learning/badges/custom', { body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['learning'] }),
+  })
+}
+
+export function useDeleteCustomBadge() {
+  const queryClient = useQueryClient()
+  return useMutation({
+    mutationFn: async (badgeId: string) => {
+      unwrap(await api.DELETE('/api/v1/learning/badges/custom/{badge_id}', { params: { path: { badge_id: badgeId } } }))
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['learning'] }),
+  })
+}

@@ -10,6 +10,7 @@ const ReviewPage = lazy(() => import('./ReviewPage'))
 const SkillsPage = lazy(() => import('./SkillsPage'))
 const LearnersPage = lazy(() => import('./LearnersPage'))
 const LearnerProgressPage = lazy(() => import('./LearnerProgressPage'))
+const LearningSettingsPage = lazy(() => import('./LearningSettingsPage'))
 
 export const HomeProgress = lazy(() => import('./ProgressOverview'))
 
@@ -18,6 +19,7 @@ export const learningRoutes: RouteObject[] = [
   { path: 'badges', element: <RequireRole roles={ALL_ROLES}><BadgesPage /></RequireRole> },
   { path: 'leaderboards', element: <RequireRole roles={ALL_ROLES}><LeaderboardPage /></RequireRole> },
   { path: 'skills', element: <RequireRole roles={ALL_ROLES}><SkillsPage /></RequireRole> },
+  { path: 'settings/learning', element: <RequireRole roles={ALL_ROLES}><LearningSettingsPage /></RequireRole> },
   { path: 'learners', element: <RequireRole roles={MENTOR_ROLES}><LearnersPage /></RequireRole> },
   { path: 'learners/:learnerId', element: <RequireRole roles={MENTOR_ROLES}><LearnerProgressPage /></RequireRole> },
 ]

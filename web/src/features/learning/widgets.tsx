@@ -150,6 +150,14 @@ export function GoalRing({ goal, setting, editable }: { goal: Home['daily_goal']
               Change goal
             </button>
           )}
+          {editable && (
+            <Link
+              to="/settings/learning"
+              className="text-sm font-semibold text-brand-700 underline-offset-2 hover:underline dark:text-brand-300"
+            >
+              Learning settings
+            </Link>
+          )}
         </div>
       </div>
       {editable && editing && <GoalForm current={setting} onDone={() => setEditing(false)} />}
