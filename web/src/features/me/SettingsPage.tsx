@@ -1,5 +1,6 @@
 /** Profile and preferences: name, time zone, locale, theme. */
 import { type FormEvent, useMemo, useState } from 'react'
+import { Link } from 'react-router'
 import { Button } from '@/components/Button'
 import { Field, FormError, SelectField } from '@/components/Field'
 import { Card, Page } from '@/components/Page'
@@ -43,7 +44,17 @@ export default function SettingsPage() {
   }
 
   return (
-    <Page title="Profile and settings" description="How you appear to others, and how StarGuide shows dates and text.">
+    <Page
+      title="Profile and settings"
+      description="How you appear to others, and how StarGuide shows dates and text."
+      actions={
+        me.active_organisation && (
+          <Link to="/settings/learning" className="text-sm font-medium text-brand-700 underline dark:text-brand-300">
+            Learning settings
+          </Link>
+        )
+      }
+    >
       <Card title="Profile">
         <form noValidate onSubmit={onSubmit} className="grid gap-4 sm:max-w-lg">
           <FormError message={errors.form} />
