@@ -3,6 +3,7 @@
  * listener in the tab (progress toasts, safety alerts, …) rides on one connection, which closes when
  * the last of them lets go.
  */
+import { useEffect, useRef } from 'react'
 import type { Socket } from 'socket.io-client'
 import { getAccessToken } from './auth/session'
 
@@ -59,4 +60,49 @@ export async function connectRealtime(): Promise<RealtimeHandle> {
     },
   }
   return handle
+}
+
+/** What a listening component needs of a connection: subscribe to an event, and let go. */
+export interface EventSource<T> {
+  on(event: string, listener: (payload: T) => void): unknown
+  disconnect(): unknown
+}
+
+async function connectShared<T>(): Promise<EventSource<T>> {
+  return connectRealtime()
+}
+
+/**
+ * Calls `onEvent` for each `event` while the component is mounted and `enabled`; `connect` is
+ * replaceable for tests (`null`: no connection). Real-time is a nicety: a failed connection is silent,
+ * and the screens still show everything on their next load.
+ */
+export function useRealtimeEvent<T>(
+  event: string,
+  onEvent: (payload: T) => void,
+  { enabled, connect = connectShared }: { enabled: boolean; connect?: (() => Promise<EventSource<T>>) | null },
+) {
+  const latest = useRef(onEvent)
+  latest.current = onEvent
+  useEffect(() => {
+    if (!connect || !enabled) return
+    let source: EventSource<T> | null = null
+    let closed = false
+    connect()
+      .then((s) => {
+        if (closed) {
+          s.disconnect()
+          return
+        }
+        source = s
+        s.on(event, (payload) => {
+          if (!closed) latest.current(payload)
+        })
+      })
+      .catch(() => {})
+    return () => {
+      closed = true
+      source?.disconnect()
+    }
+  }, [connect, enabled, event])
 }

@@ -1,19 +1,11 @@
 /** In the shell, for mentors and admins: a toast for each new safety alert, and the open-alert count badge. */
 import { useQueryClient } from '@tanstack/react-query'
-import { useEffect } from 'react'
 import { useToast } from '@/components/Toast'
+import { type EventSource, useRealtimeEvent } from '@/lib/realtime'
 import { ALERT_EVENT, type AlertNotice, alertQueryOptions, categoriesText, useOpenAlertCount } from './api'
 
 /** What the component needs of a connection: subscribe to an event, and close. */
-export interface AlertSource {
-  on(event: typeof ALERT_EVENT, listener: (payload: AlertNotice) => void): unknown
-  disconnect(): unknown
-}
-
-async function connectDefault(): Promise<AlertSource> {
-  const { connectRealtime } = await import('@/lib/realtime')
-  return connectRealtime()
-}
+export type AlertSource = EventSource<AlertNotice>
 
 /**
  * Listens while mounted (mount it only for mentors and admins of an organisation). The user's room is
@@ -22,46 +14,29 @@ async function connectDefault(): Promise<AlertSource> {
  */
 export function AlertToasts({
   organisationId,
-  connect = connectDefault,
+  connect,
 }: {
   organisationId: string | null
   connect?: (() => Promise<AlertSource>) | null
 }) {
   const toast = useToast()
   const queryClient = useQueryClient()
-  useEffect(() => {
-    if (!connect || !organisationId) return
-    let source: AlertSource | null = null
-    let closed = false
-    connect()
-      .then((s) => {
-        if (closed) {
-          s.disconnect()
-          return
-        }
-        source = s
-        s.on(ALERT_EVENT, (notice) => {
-          void queryClient.invalidateQueries({ queryKey: ['mentor', 'alerts'] })
-          queryClient
-            .fetchQuery(alertQueryOptions(notice.alert_id))
-            .then((alert) => {
-              if (closed) return
-              const who = alert.direction === 'input' ? `A message from ${alert.learner_name}` : `A mentor reply to ${alert.learner_name}`
-              toast.show(`${who} was held (${categoriesText(alert.categories)}). See Alerts.`, 'error')
-            })
-            .catch(() => {
-              // Another organisation's alert, or the network is gone: the list still shows it later.
-            })
+  useRealtimeEvent<AlertNotice>(
+    ALERT_EVENT,
+    (notice) => {
+      void queryClient.invalidateQueries({ queryKey: ['mentor', 'alerts'] })
+      queryClient
+        .fetchQuery(alertQueryOptions(notice.alert_id))
+        .then((alert) => {
+          const who = alert.direction === 'input' ? `A message from ${alert.learner_name}` : `A mentor reply to ${alert.learner_name}`
+          toast.show(`${who} was held (${categoriesText(alert.categories)}). See Alerts.`, 'error')
         })
-      })
-      .catch(() => {
-        // Real-time is a nicety: the Alerts page lists every alert without it.
-      })
-    return () => {
-      closed = true
-      source?.disconnect()
-    }
-  }, [connect, organisationId, toast, queryClient])
+        .catch(() => {
+          // Another organisation's alert, or the network is gone: the list still shows it later.
+        })
+    },
+    { enabled: organisationId !== null, connect },
+  )
   return null
 }
 
