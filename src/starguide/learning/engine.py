@@ -286,29 +286,38 @@ async def _pay(
         if capped.amount <= 0:
             continue
         paid[award.rule] = paid.get(award.rule, 0) + capped.amount
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "organisation_id": ctx.org_id,
-                "learner_id": ctx.learner_id,
-                "source_event_id": source_event_id,
-                "rule": capped.rule.value,
-                "amount": capped.amount,
-                "course_id": course_id,
-                "local_day": ctx.day,
-                "earned_at": ctx.now,
-            }
-        )
+        rows.append(_ledger_row(ctx, source_event_id, capped, course_id))
     total = 0
     for row in rows:
         result = await ctx.session.execute(insert_ignore(ctx.session, XPLedgerEntry, [row]))
         if result.rowcount:  # type: ignore[attr-defined]
             total += row["amount"]
+    _credit(ctx, day, course_id, total)
+    return total
+
+
+def _ledger_row(
+    ctx: Context, source_event_id: uuid.UUID, award: xp.Award, course_id: uuid.UUID | None
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "organisation_id": ctx.org_id,
+        "learner_id": ctx.learner_id,
+        "source_event_id": source_event_id,
+        "rule": award.rule.value,
+        "amount": award.amount,
+        "course_id": course_id,
+        "local_day": ctx.day,
+        "earned_at": ctx.now,
+    }
+
+
+def _credit(ctx: Context, day: DailyActivity, course_id: uuid.UUID | None, total: int) -> None:
+    """XP actually inserted adds to the learner's total, the day and the course."""
     if total:
         ctx.profile.xp_total += total
         day.xp += total
         ctx.xp_by_course[course_id] = ctx.xp_by_course.get(course_id, 0) + total
-    return total
 
 
 def _pay_in_batch(
@@ -332,24 +341,9 @@ def _pay_in_batch(
         if key in pre.ledger_keys:
             continue
         pre.ledger_keys.add(key)
-        pre.ledger_rows.append(
-            {
-                "id": uuid.uuid4(),
-                "organisation_id": ctx.org_id,
-                "learner_id": ctx.learner_id,
-                "source_event_id": source_event_id,
-                "rule": capped.rule.value,
-                "amount": capped.amount,
-                "course_id": course_id,
-                "local_day": ctx.day,
-                "earned_at": ctx.now,
-            }
-        )
+        pre.ledger_rows.append(_ledger_row(ctx, source_event_id, capped, course_id))
         total += capped.amount
-    if total:
-        ctx.profile.xp_total += total
-        day.xp += total
-        ctx.xp_by_course[course_id] = ctx.xp_by_course.get(course_id, 0) + total
+    _credit(ctx, day, course_id, total)
     return total
 
 

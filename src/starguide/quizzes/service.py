@@ -588,6 +588,17 @@ def _upsert(session: AsyncSession) -> Any:
     return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
 
 
+@dataclass(frozen=True)
+class _Saved:
+    """What an answer's event needs of its row, before the row exists."""
+
+    status: str
+    score: float
+    tries: int = 1
+    hints_shown: int = 0
+    time_taken_seconds: float | None = None
+
+
 def _answered_event(
     attempt: Attempt,
     assessment: Assessment,
@@ -792,26 +803,9 @@ async def _save_answer_pg(
     *,
     emit: bool,
 ) -> Any:
-    event = AnswerGraded(
-        organisation_id=attempt.organisation_id,
-        occurred_at=now,
-        user_id=attempt.user_id,
-        attempt_id=attempt.id,
-        assessment_id=assessment.id,
-        course_id=assessment.course_id,
-        question_id=question_id,
-        question_version=version,
-        question_type=str(spec.type),
-        skills=list(spec.skills),
-        difficulty=spec.difficulty,
-        status=result.status.value,
-        score=result.score,
-        correct=result.status == GradeStatus.GRADED and result.score >= 1.0,
-        first_try=True,  # these three are taken from the saved row by the statement
-        mode=attempt.mode,
-        hints_shown=0,
-        time_taken_seconds=None,
-    )
+    # Tries, hints and time taken are filled in from the saved row by the statement itself.
+    provisional = _Saved(status=result.status.value, score=result.score)
+    event = _answered_event(attempt, assessment, question_id, version, spec, provisional, now)
     row = (
         await session.execute(
             _SAVE_ANSWER_PG,
