@@ -180,8 +180,10 @@ step('the leaderboard shows the learner’s rank, and the learner can go anonymo
   await page.getByText(/Your rank: 1 with \d+ XP/).waitFor()
   await page.getByRole('button', { name: 'All time' }).click()
   await page.getByRole('cell', { name: /Lee Learner/ }).waitFor()
-  await page.getByRole('radio', { name: /Anonymous/ }).check()
+  // The choice is the server's: the radio turns checked once the setting is saved, not on the click.
+  await page.getByRole('radio', { name: /Anonymous/ }).click()
   await page.getByText('Leaderboard setting saved.').waitFor()
+  await page.getByRole('radio', { name: /Anonymous/, checked: true }).waitFor()
   await page.getByLabel('Board', { exact: true }).selectOption({ label: 'The night sky' })
   await page.getByText(/Your rank: 1 with \d+ XP/).waitFor()
   await shot(page, 'learning', 'leaderboard')
