@@ -64,5 +64,8 @@ export default defineConfig({
     setupFiles: ['./vitest.setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // CI shares a small machine with the back-end suites: a whole test may take longer than the
+    // default 5 s there without anything being wrong.
+    testTimeout: 30_000,
   },
 })
