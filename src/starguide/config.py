@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)  # absolute lifetime of a sign-in
     refresh_grace_seconds: int = Field(default=10, ge=0, le=120)  # concurrent refreshes of one token
+    # How long a process trusts its memory of a sign-in's rights (changes are announced at once;
+    # this bounds only what is not announced, such as a CLI change without Redis); 0 turns it off
+    auth_cache_seconds: float = Field(default=5, ge=0, le=60)
     password_reset_minutes: int = Field(default=60, ge=5, le=1440)
     email_verification_hours: int = Field(default=48, ge=1, le=720)
     # argon2id cost; the defaults follow RFC 9106's second recommended option (64 MiB, 3 passes)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starguide.ai.router import Router, build_router
+from starguide.auth.cache import CHANGES_KEY, AccessCache, announce
 from starguide.config import Settings
 from starguide.db import Database
 from starguide.kit.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, jobs
@@ -47,12 +48,13 @@ class Runtime:
     dispatcher: Dispatcher
     mailer: Mailer
     realtime: Realtime
+    access_cache: AccessCache
     queue: JobQueue = field(init=False)
     ai: Router = field(init=False)
     redis: Any = None
     clock: Any = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
-    _kicks: set[asyncio.Future[None]] = field(default_factory=set)
+    _spawned: set[asyncio.Future[None]] = field(default_factory=set)
     _background: bool = False
 
     @classmethod
@@ -81,6 +83,7 @@ class Runtime:
                 write_only=in_process_jobs is False,
                 ping_interval=settings.realtime_ping_interval,
             ),
+            access_cache=AccessCache(settings.auth_cache_seconds, shared=redis is not None),
             clock=utcnow,
         )
         local = settings.jobs_in_process if in_process_jobs is None else in_process_jobs
@@ -98,7 +101,13 @@ class Runtime:
         return runtime
 
     def _after_commit(self, info: dict[str, Any]) -> None:
-        """Wake delivery as soon as a transaction that wrote events or mail commits."""
+        """Wake delivery as soon as a transaction that wrote events or mail commits, and forget
+        (here and in every process) the sign-in rights it changed."""
+        changes = info.pop(CHANGES_KEY, None)
+        if changes:
+            self.access_cache.forget(changes)
+            if self.redis is not None:
+                self._spawn(announce(self.redis, changes))
         if info.pop("outbox_written", False):
             self._kick(OUTBOX_JOB)
         if info.pop("mail_written", False):
@@ -110,12 +119,18 @@ class Runtime:
         if isinstance(self.queue, InProcessJobQueue) and job == OUTBOX_JOB:
             self.dispatcher.notify()
             return
-        task = asyncio.ensure_future(self.queue.enqueue(job, job_id=f"{job}:kick"))
-        self._kicks.add(task)
-        task.add_done_callback(self._kicks.discard)
+        self._spawn(self.queue.enqueue(job, job_id=f"{job}:kick"))
+
+    def _spawn(self, work: Any) -> None:
+        """Run `work` without waiting for it, holding a reference until it is done."""
+        task = asyncio.ensure_future(work)
+        self._spawned.add(task)
+        task.add_done_callback(self._spawned.discard)
 
     async def start(self, *, background: bool = True) -> None:
         self._background = background
+        if self.redis is not None and self.access_cache.ttl > 0:
+            self._loops.append(asyncio.create_task(self.access_cache.listen(self.redis)))
         if background:
             await self.queue.start()
             if isinstance(self.queue, InProcessJobQueue):

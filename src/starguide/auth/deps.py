@@ -1,27 +1,29 @@
 """Who is asking: the principal behind a request, and the dependencies that check its rights.
 
 The access token names the user, the sign-in session and the active organisation; the session's
-liveness and the role are read from the database on every request (one indexed query), so a
+liveness, the account's state and the roles are the rows of `GET /me` (one indexed query), held
+briefly in the process's `AccessCache`, which forgets them as soon as a change to them commits. So a
 sign-out, a deactivation, a role change or a removal takes effect on the very next request.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.auth.models import AuthSession, User
 from starguide.auth.tokens import AccessClaims, decode_access_token
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.errors import Forbidden, TooManyRequests, Unauthorized
-from starguide.orgs.models import Membership, Role
+from starguide.orgs.models import Membership, Organisation, Role
 from starguide.runtime import Runtime
 
 __all__ = [
@@ -68,24 +70,32 @@ class AccountDeactivated(Forbidden):
     slug, title = "account-deactivated", "Account deactivated"
 
 
-# Built once: the session's liveness, the account's state and the role in the token's organisation.
-# With no organisation, `= NULL` matches no membership, so the role is None.
-_PRINCIPAL_QUERY = (
+# Built once: the session's liveness, the account, and each of its organisations with the role in it
+# (one row per membership; a single row with no organisation when there is none).
+ACCOUNT_QUERY = (
     select(
         AuthSession.expires_at,
         AuthSession.revoked_at,
         User.is_active,
-        User.is_platform_admin,
+        User.id,
+        User.email,
+        User.display_name,
+        User.avatar_url,
+        User.time_zone,
+        User.locale,
         User.email_verified_at,
+        User.is_platform_admin,
+        Organisation.id.label("org_id"),
+        Organisation.name,
+        Organisation.slug,
         Membership.role,
     )
     .select_from(AuthSession)
     .join(User, User.id == AuthSession.user_id)
-    .outerjoin(
-        Membership,
-        and_(Membership.user_id == AuthSession.user_id, Membership.organisation_id == bindparam("org")),
-    )
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
     .where(AuthSession.id == bindparam("sid"), AuthSession.user_id == bindparam("uid"))
+    .order_by(Organisation.name, Organisation.id)
 )
 
 
@@ -119,26 +129,33 @@ async def get_principal(runtime: RuntimeDep, session: SessionDep, credentials: B
 
 
 async def principal_from(
-    runtime: Runtime, session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+    runtime: Runtime, session: AsyncSession | None, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
-    """The principal of a request, read on `session` (for routes that bring a session of their own)."""
+    """The principal of a request; a database read, when needed, runs on `session` if given."""
     claims, now = authenticate(runtime, credentials)
-    rows = await runtime.db.hot_read(
-        _PRINCIPAL_QUERY,
-        {"sid": claims.session_id, "uid": claims.user_id, "org": claims.organisation_id},
-        session=session,
-    )
-    row = rows[0] if rows else None
-    check_session_live(row, now)
-    assert row is not None
+    rows = await account_rows(runtime, claims, session)
+    first = rows[0] if rows else None
+    check_session_live(first, now)
+    assert first is not None
     await check_user_rate(runtime, claims.user_id)
+    role = next((r.role for r in rows if r.org_id is not None and r.org_id == claims.organisation_id), None)
     return Principal(
         user_id=claims.user_id,
         session_id=claims.session_id,
         organisation_id=claims.organisation_id,
-        role=_ROLES.get(row.role) if row.role else None,
-        is_platform_admin=row.is_platform_admin,
-        email_verified=row.email_verified_at is not None,
+        role=_ROLES.get(role) if role else None,
+        is_platform_admin=first.is_platform_admin,
+        email_verified=first.email_verified_at is not None,
+    )
+
+
+async def account_rows(runtime: Runtime, claims: AccessClaims, session: AsyncSession | None) -> Sequence[Any]:
+    """The rows of `ACCOUNT_QUERY` for the token's session, from the cache when it has them."""
+    return await runtime.access_cache.rows(
+        claims.session_id,
+        lambda: runtime.db.hot_read(
+            ACCOUNT_QUERY, {"sid": claims.session_id, "uid": claims.user_id}, session=session
+        ),
     )
 
 

@@ -9,12 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.auth import passwords
-from starguide.auth.deps import AccountDeactivated, Principal, check_session_live
+from starguide.auth.deps import (
+    ACCOUNT_QUERY,
+    AccountDeactivated,
+    Principal,
+    account_rows,
+    check_session_live,
+)
 from starguide.auth.models import AuthSession, RefreshToken, User, UserToken
 from starguide.auth.schemas import (
     ActiveOrganisation,
@@ -26,7 +32,6 @@ from starguide.auth.schemas import (
 )
 from starguide.auth.tokens import AccessClaims, create_access_token, hash_token, new_secret_token
 from starguide.config import Settings
-from starguide.db import Database
 from starguide.kit.errors import Conflict, Forbidden, InvalidInput, NotFound, ProblemError, Unauthorized
 from starguide.kit.events import UserSignedUp
 from starguide.kit.ids import uuid7
@@ -34,7 +39,8 @@ from starguide.kit.mail import queue_email
 from starguide.kit.outbox import record_event
 from starguide.kit.ratelimit import RateLimiter
 from starguide.orgs import service as orgs
-from starguide.orgs.models import Membership, Organisation, Role
+from starguide.orgs.models import Membership, Role
+from starguide.runtime import Runtime
 
 PASSWORD_RESET = "password_reset"
 VERIFY_EMAIL = "verify_email"
@@ -536,38 +542,18 @@ async def do_resend_verification(
 # ---- profile ----------------------------------------------------------------------------------
 
 
-# The whole of `GET /me` in one query: the session's liveness, the account, its organisations.
-_ME_QUERY = (
-    select(
-        AuthSession.expires_at,
-        AuthSession.revoked_at,
-        User.is_active,
-        User.id,
-        User.email,
-        User.display_name,
-        User.avatar_url,
-        User.time_zone,
-        User.locale,
-        User.email_verified_at,
-        User.is_platform_admin,
-        Organisation.id.label("org_id"),
-        Organisation.name,
-        Organisation.slug,
-        Membership.role,
+async def read_me_json(runtime: Runtime, claims: AccessClaims, now: datetime) -> bytes:
+    """My account as `GET /me` shows it, encoded; also checks that the session is live (401 otherwise).
+
+    Every page of the web app asks for it, so the encoded answer is kept with the cached rows."""
+    rows = await account_rows(runtime, claims, None)
+    check_session_live(rows[0] if rows else None, now)
+    return runtime.access_cache.derived(  # type: ignore[no-any-return]
+        claims.session_id,
+        rows,
+        ("me", claims.organisation_id),
+        lambda: _me_from_rows(rows, claims, now).model_dump_json().encode(),
     )
-    .select_from(AuthSession)
-    .join(User, User.id == AuthSession.user_id)
-    .outerjoin(Membership, Membership.user_id == User.id)
-    .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
-    .where(AuthSession.id == bindparam("sid"), AuthSession.user_id == bindparam("uid"))
-    .order_by(Organisation.name, Organisation.id)
-)
-
-
-async def read_me(db: Database, claims: AccessClaims, now: datetime) -> MeRead:
-    """My account as `GET /me` shows it; also checks that the session is live (401 otherwise)."""
-    rows = await db.hot_read(_ME_QUERY, {"sid": claims.session_id, "uid": claims.user_id})
-    return _me_from_rows(rows, claims, now)
 
 
 def _me_from_rows(rows: Sequence[Any], claims: AccessClaims, now: datetime) -> MeRead:
@@ -610,7 +596,7 @@ async def do_update_me(
         await session.execute(update(User).where(User.id == principal.user_id).values(**values))
     claims = AccessClaims(principal.user_id, principal.session_id, principal.organisation_id)
     # Read back on this transaction's own connection, which sees the update before it commits.
-    rows = (await session.execute(_ME_QUERY, {"sid": claims.session_id, "uid": claims.user_id})).all()
+    rows = (await session.execute(ACCOUNT_QUERY, {"sid": claims.session_id, "uid": claims.user_id})).all()
     return _me_from_rows(rows, claims, now)
 
 

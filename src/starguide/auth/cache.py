@@ -1,0 +1,256 @@
+"""A short memory, per process, of what each live sign-in session may do, so most requests skip the
+database.
+
+Every authenticated request needs the rows of `GET /me`: the session's expiry and revocation, the
+account's state and its memberships. They change rarely, and each change is a committed write to
+`auth_sessions`, `users`, `memberships` or `organisations`. `track_access_changes` notices those
+writes in every ORM session (flushed objects and bulk statements alike) and lists what they touch
+in `session.info`; once the transaction commits, the runtime forgets those entries here at once
+and, with Redis, tells every other process through pub/sub. So a sign-out, a deactivation, a role
+change or a removal still takes effect on the next request.
+
+Entries also expire after `ttl` seconds, which bounds what no message announces (a command-line
+change in another process that has no Redis). With Redis configured, the cache is used only while
+the pub/sub subscription is live: a process that may have missed a message does not trust its
+memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnElement
+from sqlalchemy.sql.schema import Column
+
+from starguide.auth.models import AuthSession, User
+from starguide.orgs.models import Membership, Organisation
+
+logger = logging.getLogger("starguide.auth.cache")
+
+CHANNEL = "starguide:access-changes"
+CHANGES_KEY = "access_changes"
+EVERYTHING = "*"
+
+# A change names what it touches: ("session" | "user" | "org", id), or EVERYTHING.
+Change = tuple[str, uuid.UUID] | str
+Rows = Sequence[Any]
+
+
+class _Entry:
+    __slots__ = ("derived", "expires", "rows", "user_id")
+
+    def __init__(self, expires: float, user_id: uuid.UUID, rows: Rows) -> None:
+        self.expires, self.user_id, self.rows = expires, user_id, rows
+        self.derived: dict[Any, Any] = {}
+
+
+class AccessCache:
+    """Rows of `GET /me` by sign-in session, forgotten on change, trusted for `ttl` seconds at most."""
+
+    def __init__(
+        self,
+        ttl: float,
+        *,
+        shared: bool = False,
+        max_entries: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`shared`: other processes write too (Redis is configured), so the cache is off until
+        `listen` has subscribed to their announcements."""
+        self.ttl = ttl
+        self.clock = clock
+        self.max_entries = max_entries
+        self.listening = not shared
+        self._entries: dict[uuid.UUID, _Entry] = {}
+        # Bumped by every forget, so a read that raced a change does not store what it read.
+        self._generation = 0
+
+    @property
+    def active(self) -> bool:
+        return self.ttl > 0 and self.listening
+
+    async def rows(self, session_id: uuid.UUID, load: Callable[[], Awaitable[Rows]]) -> Rows:
+        """The session's rows from memory, or from `load()` (and then remembered)."""
+        if not self.active:
+            return await load()
+        entry = self._entries.get(session_id)
+        now = self.clock()
+        if entry is not None and entry.expires > now:
+            return entry.rows
+        generation = self._generation
+        rows = await load()
+        if rows and generation == self._generation:
+            if len(self._entries) >= self.max_entries:
+                self._evict(now)
+            self._entries[session_id] = _Entry(now + self.ttl, rows[0].id, rows)
+        return rows
+
+    def derived(self, session_id: uuid.UUID, rows: Rows, key: Any, build: Callable[[], Any]) -> Any:
+        """What `build()` makes of `rows`, kept with them while they are remembered (keyed by `key`)."""
+        entry = self._entries.get(session_id)
+        if entry is None or entry.rows is not rows:
+            return build()
+        value = entry.derived.get(key)
+        if value is None:
+            value = entry.derived[key] = build()
+        return value
+
+    def _evict(self, now: float) -> None:
+        live = {k: v for k, v in self._entries.items() if v.expires > now}
+        # Still full of live entries: drop the older half (dicts keep insertion order).
+        self._entries = dict(list(live.items())[len(live) // 2 :]) if len(live) >= self.max_entries else live
+
+    def forget(self, changes: Iterable[Change]) -> None:
+        changes = set(changes)
+        if not changes:
+            return
+        self._generation += 1
+        if EVERYTHING in changes:
+            self._entries.clear()
+            return
+        sessions = {c[1] for c in changes if isinstance(c, tuple) and c[0] == "session"}
+        users = {c[1] for c in changes if isinstance(c, tuple) and c[0] == "user"}
+        orgs = {c[1] for c in changes if isinstance(c, tuple) and c[0] == "org"}
+        for session_id, entry in list(self._entries.items()):
+            if (
+                session_id in sessions
+                or entry.user_id in users
+                or (orgs and any(row.org_id in orgs for row in entry.rows))
+            ):
+                del self._entries[session_id]
+
+    def clear(self) -> None:
+        self.forget([EVERYTHING])
+
+    # ---- between processes ------------------------------------------------------------------
+
+    @staticmethod
+    def encode(changes: Iterable[Change]) -> str:
+        return " ".join(c if isinstance(c, str) else f"{c[0]}:{c[1]}" for c in changes)
+
+    @staticmethod
+    def decode(message: str | bytes) -> list[Change]:
+        text = message.decode() if isinstance(message, bytes) else message
+        changes: list[Change] = []
+        for word in text.split():
+            kind, _, value = word.partition(":")
+            try:
+                changes.append((kind, uuid.UUID(value)) if kind in ("session", "user", "org") else EVERYTHING)
+            except ValueError:
+                changes.append(EVERYTHING)
+        return changes
+
+    async def listen(self, redis: Any, *, retry_seconds: float = 1.0) -> None:
+        """Apply other processes' announcements; the cache is off whenever the subscription is down."""
+        while True:
+            try:
+                async with redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self.clear()  # whatever was announced while away is unknown
+                    self.listening = True
+                    async for message in pubsub.listen():
+                        self.forget(self.decode(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("lost the access-change subscription; retrying", exc_info=True)
+            finally:
+                self.listening = False
+                self.clear()
+            await asyncio.sleep(retry_seconds)
+
+
+async def announce(redis: Any, changes: Iterable[Change]) -> None:
+    with contextlib.suppress(Exception):
+        await redis.publish(CHANNEL, AccessCache.encode(changes))
+
+
+# ---- noticing changes ----------------------------------------------------------------------------
+
+# Per table: the columns whose equality in a WHERE clause names what a bulk statement touches.
+_KEYS: dict[str, dict[str, str]] = {
+    AuthSession.__tablename__: {"id": "session", "user_id": "user"},
+    User.__tablename__: {"id": "user"},
+    Membership.__tablename__: {"user_id": "user", "organisation_id": "org"},
+    Organisation.__tablename__: {"id": "org"},
+}
+
+
+def _record(session: Session, changes: Iterable[Change]) -> None:
+    session.info.setdefault(CHANGES_KEY, set()).update(changes)
+
+
+def _criteria(where: ColumnElement[Any] | None, keys: dict[str, str]) -> list[Change]:
+    """What `where` pins down: equalities (or IN lists) on key columns that all rows must meet."""
+    if where is None:
+        return []
+    terms = (
+        list(where.clauses)
+        if isinstance(where, BooleanClauseList) and where.operator is operators.and_
+        else [where]
+    )
+    for term in terms:
+        if not (
+            isinstance(term, BinaryExpression)
+            and isinstance(term.left, Column)
+            and isinstance(term.right, BindParameter)
+            and term.left.key in keys
+        ):
+            continue
+        value = term.right.effective_value
+        if term.operator is operators.eq:
+            values = [value]
+        elif term.operator is operators.in_op and isinstance(value, list | tuple):
+            values = list(value)
+        else:
+            continue
+        ids = [v for v in values if isinstance(v, uuid.UUID)]
+        if ids and len(ids) == len(values):
+            # One pinned key is enough: every row the statement touches has it.
+            return [(keys[term.left.key], v) for v in ids]
+    return []
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state: ORMExecuteState) -> None:
+    """UPDATE / DELETE / INSERT statements run through a session, not through flushed objects."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    keys = _KEYS.get(getattr(table, "name", ""))
+    if keys is None:
+        return
+    if state.is_insert:
+        # A new session, account or organisation is in nobody's memory yet; a membership is.
+        if table is not None and table.name == Membership.__tablename__:
+            _record(state.session, [EVERYTHING])
+        return
+    _record(state.session, _criteria(state.statement.whereclause, keys) or [EVERYTHING])  # type: ignore[attr-defined]
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed_objects(session: Session, _context: Any) -> None:
+    changes: list[Change] = []
+    for obj in session.new:
+        if isinstance(obj, Membership):
+            changes.append(("user", obj.user_id))
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuthSession):
+            changes.append(("session", obj.id))
+        elif isinstance(obj, User):
+            changes.append(("user", obj.id))
+        elif isinstance(obj, Membership):
+            changes.append(("user", obj.user_id))
+        elif isinstance(obj, Organisation):
+            changes.append(("org", obj.id))
+    if changes:
+        _record(session, changes)
