@@ -122,18 +122,22 @@ function NewLessonForm({ module }: { module: OutlineModule }) {
 }
 
 /**
- * "Move up" / "Move down" for one item. A button that becomes disabled once its item reaches an end would
- * drop the keyboard focus, so the focus goes to the other button instead.
+ * "Move up" / "Move down" for the item at `index` of `count`. Once the item has moved, the focus is put back
+ * on the button pressed (reordering a list may move its element in the document, which drops the focus), or
+ * on the other button when the pressed one is now disabled at an end.
  */
-function MoveButtons({ name, first, last, onMove }: { name: string; first: boolean; last: boolean; onMove: (by: -1 | 1) => void }) {
+function MoveButtons({ name, index, count, onMove }: { name: string; index: number; count: number; onMove: (by: -1 | 1) => void }) {
   const up = useRef<HTMLButtonElement>(null)
   const down = useRef<HTMLButtonElement>(null)
   const pressed = useRef<-1 | 1 | null>(null)
+  const first = index === 0
+  const last = index === count - 1
   useEffect(() => {
-    if (pressed.current === -1 && first) down.current?.focus()
-    if (pressed.current === 1 && last) up.current?.focus()
+    if (pressed.current === null) return
+    const target = pressed.current === -1 ? (first ? down : up) : last ? up : down
+    target.current?.focus()
     pressed.current = null
-  }, [first, last])
+  }, [index, first, last])
   const press = (by: -1 | 1) => {
     pressed.current = by
     onMove(by)
@@ -168,6 +172,15 @@ function OutlineCard({ courseId }: { courseId: string }) {
   const [title, setTitle] = useState('')
   const [error, setError] = useState<string | undefined>()
   const [announcement, setAnnouncement] = useState('')
+  // A lesson moved to another module is drawn anew there: the focus follows it to its link.
+  const [follow, setFollow] = useState<{ lessonId: string; moduleId: string } | null>(null)
+  useEffect(() => {
+    if (!follow) return
+    const arrived = outline.data?.modules.find((m) => m.id === follow.moduleId)?.lessons.some((l) => l.id === follow.lessonId)
+    if (!arrived) return
+    document.getElementById(`lesson-${follow.lessonId}`)?.focus()
+    setFollow(null)
+  }, [follow, outline.data])
 
   function onSubmit(event: FormEvent) {
     event.preventDefault()
@@ -186,6 +199,7 @@ function OutlineCard({ courseId }: { courseId: string }) {
     move.mutate(next, {
       onError: (e) => {
         setAnnouncement('')
+        setFollow(null)
         toast.error(errorMessage(e))
       },
     })
@@ -209,8 +223,8 @@ function OutlineCard({ courseId }: { courseId: string }) {
               <h3 className="font-semibold">{module.title}</h3>
               <MoveButtons
                 name={module.title}
-                first={m === 0}
-                last={m === modules.length - 1}
+                index={m}
+                count={modules.length}
                 onMove={(by) => apply(module.id, (o) => moveModule(o, m, m + by))}
               />
             </div>
@@ -220,7 +234,7 @@ function OutlineCard({ courseId }: { courseId: string }) {
               <ol className="space-y-1">
                 {module.lessons.map((lesson, l) => (
                   <li key={lesson.id} className="flex flex-wrap items-center justify-between gap-2 text-sm">
-                    <Link to={`/author/lessons/${lesson.id}`} className="min-w-0 flex-1 font-medium text-brand-700 underline dark:text-brand-300">
+                    <Link id={`lesson-${lesson.id}`} to={`/author/lessons/${lesson.id}`} className="min-w-0 flex-1 font-medium text-brand-700 underline dark:text-brand-300">
                       {lesson.title}
                     </Link>
                     <span>{lesson.published ? 'Published' : 'Draft'}</span>
@@ -231,7 +245,9 @@ function OutlineCard({ courseId }: { courseId: string }) {
                         value=""
                         onChange={(e) => {
                           const target = e.target.value
-                          if (target) apply(lesson.id, (o) => moveLessonToModule(o, lesson.id, target))
+                          if (!target) return
+                          apply(lesson.id, (o) => moveLessonToModule(o, lesson.id, target))
+                          setFollow({ lessonId: lesson.id, moduleId: target })
                         }}
                       >
                         <option value="">Move to module…</option>
@@ -246,8 +262,8 @@ function OutlineCard({ courseId }: { courseId: string }) {
                     )}
                     <MoveButtons
                       name={lesson.title}
-                      first={l === 0}
-                      last={l === module.lessons.length - 1}
+                      index={l}
+                      count={module.lessons.length}
                       onMove={(by) => apply(lesson.id, (o) => moveLesson(o, module.id, l, l + by))}
                     />
                   </li>

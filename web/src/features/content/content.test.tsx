@@ -419,8 +419,11 @@ describe('reordering the outline', () => {
     expect(screen.getByRole('button', { name: 'Move Telescopes up' })).toBeDisabled()
     expect(screen.getByRole('button', { name: 'Move Telescopes down' })).toHaveFocus()
 
-    await user.click(screen.getByRole('button', { name: 'Move Stars down' }))
+    // At the end of its module, the lesson's Move down is disabled: the focus goes to its Move up.
+    screen.getByRole('button', { name: 'Move Stars down' }).focus()
+    await user.keyboard('{Enter}')
     expect(titles('The sky')).toEqual(['Planets', 'Stars'])
+    expect(screen.getByRole('button', { name: 'Move Stars up' })).toHaveFocus()
     await waitFor(() => expect(fake.calls('PATCH /api/v1/lessons/l-2')).toHaveLength(1))
     expect(fake.calls('PATCH /api/v1/lessons/l-1')[0]?.body).toEqual({ position: 1 })
     expect(fake.calls('PATCH /api/v1/lessons/l-2')[0]?.body).toEqual({ position: 0 })
@@ -429,6 +432,7 @@ describe('reordering the outline', () => {
     await waitFor(() => expect(titles('Telescopes')).toEqual(['Lenses', 'Stars']))
     expect(titles('The sky')).toEqual(['Planets'])
     expect(fake.calls('PATCH /api/v1/lessons/l-1')[1]?.body).toEqual({ module_id: 'm-2', position: 1 })
+    expect(screen.getByRole('link', { name: 'Stars' })).toHaveFocus()
     // The server's order after the moves is the one shown.
     await waitFor(() => expect(fake.calls('GET /api/v1/courses/c-1/outline').length).toBeGreaterThan(3))
     expect(moduleTitles()).toEqual(['Telescopes', 'The sky'])
