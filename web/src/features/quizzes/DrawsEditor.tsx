@@ -148,8 +148,8 @@ export function DrawsEditor({
                     {rowError}
                   </p>
                 )}
-                <Button variant="ghost" aria-label={`Remove draw ${i + 1}`} onClick={() => onChange(draws.filter((other) => other.key !== d.key))}>
-                  Remove this draw
+                <Button variant="ghost" onClick={() => onChange(draws.filter((other) => other.key !== d.key))}>
+                  Remove draw {i + 1}
                 </Button>
               </fieldset>
             </li>
