@@ -1,7 +1,7 @@
 /** A mentor's course editor: details and publishing, modules and lessons, and who is enrolled. */
-import { type FormEvent, useState } from 'react'
+import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { Link, useParams } from 'react-router'
-import { Button, ButtonLink } from '@/components/Button'
+import { Button, ButtonLink, buttonClass } from '@/components/Button'
 import { ErrorState } from '@/components/ErrorState'
 import { Field, FormError, SelectField } from '@/components/Field'
 import { Card, Page } from '@/components/Page'
@@ -11,13 +11,19 @@ import { errorMessage } from '@/api/problem'
 import { formErrors, type FormErrors, NO_ERRORS } from '@/lib/forms'
 import {
   type Course,
+  moveLesson,
+  moveLessonToModule,
+  moveModule,
+  type Outline,
   type OutlineModule,
+  type OutlinePlan,
   slugify,
   useCourse,
   useCreateLesson,
   useCreateModule,
   useEnrolMember,
   useEnrolments,
+  useMoveInOutline,
   useOrgMembers,
   useOutline,
   useReplaceSkills,
@@ -115,11 +121,66 @@ function NewLessonForm({ module }: { module: OutlineModule }) {
   )
 }
 
+/**
+ * "Move up" / "Move down" for the item at `index` of `count`. Once the item has moved, the focus is put back
+ * on the button pressed (reordering a list may move its element in the document, which drops the focus), or
+ * on the other button when the pressed one is now disabled at an end.
+ */
+function MoveButtons({ name, index, count, onMove }: { name: string; index: number; count: number; onMove: (by: -1 | 1) => void }) {
+  const up = useRef<HTMLButtonElement>(null)
+  const down = useRef<HTMLButtonElement>(null)
+  const pressed = useRef<-1 | 1 | null>(null)
+  const first = index === 0
+  const last = index === count - 1
+  useEffect(() => {
+    if (pressed.current === null) return
+    const target = pressed.current === -1 ? (first ? down : up) : last ? up : down
+    target.current?.focus()
+    pressed.current = null
+  }, [index, first, last])
+  const press = (by: -1 | 1) => {
+    pressed.current = by
+    onMove(by)
+  }
+  const style = buttonClass('ghost', 'min-h-8 px-2 py-1')
+  return (
+    <span className="flex shrink-0 gap-1">
+      <button ref={up} type="button" className={style} disabled={first} aria-label={`Move ${name} up`} onClick={() => press(-1)}>
+        <span aria-hidden="true">↑</span>
+      </button>
+      <button ref={down} type="button" className={style} disabled={last} aria-label={`Move ${name} down`} onClick={() => press(1)}>
+        <span aria-hidden="true">↓</span>
+      </button>
+    </span>
+  )
+}
+
+function placeOf(outline: Outline, plan: OutlinePlan, id: string): string {
+  for (const m of plan.outline.modules) {
+    if (m.id === id) return `${m.title} is now module ${plan.outline.modules.indexOf(m) + 1} of ${outline.modules.length}.`
+    const index = m.lessons.findIndex((l) => l.id === id)
+    if (index >= 0) return `${m.lessons[index]!.title} is now lesson ${index + 1} of ${m.lessons.length} in ${m.title}.`
+  }
+  return ''
+}
+
 function OutlineCard({ courseId }: { courseId: string }) {
   const outline = useOutline(courseId)
   const createModule = useCreateModule(courseId)
+  const move = useMoveInOutline(courseId)
+  const toast = useToast()
   const [title, setTitle] = useState('')
   const [error, setError] = useState<string | undefined>()
+  const [announcement, setAnnouncement] = useState('')
+  // A lesson moved to another module is drawn anew there: the focus follows it to its link.
+  const [follow, setFollow] = useState<{ lessonId: string; moduleId: string } | null>(null)
+  useEffect(() => {
+    if (!follow) return
+    const arrived = outline.data?.modules.find((m) => m.id === follow.moduleId)?.lessons.some((l) => l.id === follow.lessonId)
+    if (!arrived) return
+    document.getElementById(`lesson-${follow.lessonId}`)?.focus()
+    setFollow(null)
+  }, [follow, outline.data])
 
   function onSubmit(event: FormEvent) {
     event.preventDefault()
@@ -128,24 +189,83 @@ function OutlineCard({ courseId }: { courseId: string }) {
     createModule.mutate(title.trim(), { onSuccess: () => setTitle(''), onError: (e) => setError(errorMessage(e)) })
   }
 
+  function apply(id: string, plan: (current: Outline) => OutlinePlan) {
+    // Moves made in a row build on what the screen shows, the optimistic outline included.
+    const current = outline.data
+    if (!current) return
+    const next = plan(current)
+    if (!next.changes.length) return
+    setAnnouncement(placeOf(current, next, id))
+    move.mutate(next, {
+      onError: (e) => {
+        setAnnouncement('')
+        setFollow(null)
+        toast.error(errorMessage(e))
+      },
+    })
+  }
+
+  const modules = outline.data?.modules ?? []
   return (
-    <Card title="Modules and lessons" description="Lessons are written in Markdown; new lessons start as drafts.">
+    <Card
+      title="Modules and lessons"
+      description="Lessons are written in Markdown; new lessons start as drafts. Learners follow modules and lessons in this order."
+    >
       {outline.isPending && <SkeletonRows rows={3} label="Loading the outline" />}
       {outline.isError && <ErrorState message={errorMessage(outline.error)} onRetry={() => void outline.refetch()} />}
+      <p role="status" className="sr-only">
+        {announcement}
+      </p>
       <div className="space-y-5">
-        {outline.data?.modules.map((module) => (
+        {modules.map((module, m) => (
           <section key={module.id} aria-label={module.title} className="space-y-2 rounded-lg border border-slate-200 p-3 dark:border-slate-800">
-            <h3 className="font-semibold">{module.title}</h3>
+            <div className="flex items-center justify-between gap-2">
+              <h3 className="font-semibold">{module.title}</h3>
+              <MoveButtons
+                name={module.title}
+                index={m}
+                count={modules.length}
+                onMove={(by) => apply(module.id, (o) => moveModule(o, m, m + by))}
+              />
+            </div>
             {module.lessons.length === 0 ? (
               <p className="text-sm text-slate-700 dark:text-slate-300">No lessons yet.</p>
             ) : (
               <ol className="space-y-1">
-                {module.lessons.map((lesson) => (
+                {module.lessons.map((lesson, l) => (
                   <li key={lesson.id} className="flex flex-wrap items-center justify-between gap-2 text-sm">
-                    <Link to={`/author/lessons/${lesson.id}`} className="font-medium text-brand-700 underline dark:text-brand-300">
+                    <Link id={`lesson-${lesson.id}`} to={`/author/lessons/${lesson.id}`} className="min-w-0 flex-1 font-medium text-brand-700 underline dark:text-brand-300">
                       {lesson.title}
                     </Link>
                     <span>{lesson.published ? 'Published' : 'Draft'}</span>
+                    {modules.length > 1 && (
+                      <select
+                        aria-label={`Move ${lesson.title} to another module`}
+                        className="rounded-lg border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-900"
+                        value=""
+                        onChange={(e) => {
+                          const target = e.target.value
+                          if (!target) return
+                          apply(lesson.id, (o) => moveLessonToModule(o, lesson.id, target))
+                          setFollow({ lessonId: lesson.id, moduleId: target })
+                        }}
+                      >
+                        <option value="">Move to module…</option>
+                        {modules
+                          .filter((other) => other.id !== module.id)
+                          .map((other) => (
+                            <option key={other.id} value={other.id}>
+                              {other.title}
+                            </option>
+                          ))}
+                      </select>
+                    )}
+                    <MoveButtons
+                      name={lesson.title}
+                      index={l}
+                      count={module.lessons.length}
+                      onMove={(by) => apply(lesson.id, (o) => moveLesson(o, module.id, l, l + by))}
+                    />
                   </li>
                 ))}
               </ol>

@@ -6,12 +6,12 @@ import { ErrorState } from '@/components/ErrorState'
 import { Field, FormError } from '@/components/Field'
 import { Page } from '@/components/Page'
 import { Prose } from '@/components/Prose'
+import { SkillPicker } from '@/components/SkillPicker'
 import { PageSpinner, Spinner } from '@/components/Spinner'
 import { useToast } from '@/components/Toast'
 import { errorMessage } from '@/api/problem'
 import { formErrors, type FormErrors, NO_ERRORS } from '@/lib/forms'
 import { type Lesson, useLesson, usePreview, useSkills, useUpdateLesson } from './api'
-import { SkillPicker } from './SkillPicker'
 
 function LessonForm({ lesson }: { lesson: Lesson }) {
   const update = useUpdateLesson(lesson.id)

@@ -2,9 +2,9 @@
 import { type FormEvent, useId, useState } from 'react'
 import { Button } from '@/components/Button'
 import { Field, FormError, SelectField } from '@/components/Field'
+import { SkillPicker } from '@/components/SkillPicker'
 import { formErrors, type FormErrors, NO_ERRORS } from '@/lib/forms'
 import { QUESTION_TYPE_LABELS, type QuestionIn, type QuestionRead, type QuestionSpec, type Skill } from './api'
-import { SkillPicker } from './SkillPicker'
 
 /** Every type of the bank, in the order the form offers them. */
 export const EDITABLE_TYPES = [

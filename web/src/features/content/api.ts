@@ -126,6 +126,122 @@ export function useCreateLesson() {
   })
 }
 
+/** One item's new place: a module's position in the course, or a lesson's in its (new) module. */
+export interface PlaceChange {
+  kind: 'module' | 'lesson'
+  id: string
+  position: number
+  /** A lesson moving to another module of the course. */
+  moduleId?: string
+}
+
+export interface OutlinePlan {
+  outline: Outline
+  changes: PlaceChange[]
+}
+
+/** `items` in their new order, and the items whose position is not yet their index. */
+function renumber<T extends { id: string; position: number }>(items: T[], kind: PlaceChange['kind']) {
+  const changes: PlaceChange[] = []
+  const placed = items.map((item, index) => {
+    if (item.position === index) return item
+    changes.push({ kind, id: item.id, position: index })
+    return { ...item, position: index }
+  })
+  return { placed, changes }
+}
+
+function shift<T>(items: readonly T[], from: number, to: number): T[] {
+  const next = [...items]
+  const [item] = next.splice(from, 1)
+  next.splice(to, 0, item!)
+  return next
+}
+
+/**
+ * The outline once the module at `from` is at `to`. Positions are renumbered 0, 1, 2… so that the
+ * server's order (position, then creation) is the one shown, even where positions were equal or had gaps.
+ */
+export function moveModule(outline: Outline, from: number, to: number): OutlinePlan {
+  const { placed, changes } = renumber(shift(outline.modules, from, to), 'module')
+  return { outline: { ...outline, modules: placed }, changes }
+}
+
+export function moveLesson(outline: Outline, moduleId: string, from: number, to: number): OutlinePlan {
+  const changes: PlaceChange[] = []
+  const modules = outline.modules.map((m) => {
+    if (m.id !== moduleId) return m
+    const done = renumber(shift(m.lessons, from, to), 'lesson')
+    changes.push(...done.changes)
+    return { ...m, lessons: done.placed }
+  })
+  return { outline: { ...outline, modules }, changes }
+}
+
+/** The outline once a lesson has moved to the end of another module of the course. */
+export function moveLessonToModule(outline: Outline, lessonId: string, moduleId: string): OutlinePlan {
+  const lesson = outline.modules.flatMap((m) => m.lessons).find((l) => l.id === lessonId)
+  const target = outline.modules.find((m) => m.id === moduleId)
+  if (!lesson || !target || lesson.module_id === moduleId) return { outline, changes: [] }
+  const position = target.lessons.reduce((last, l) => Math.max(last, l.position + 1), 0)
+  const moved = { ...lesson, module_id: moduleId, position }
+  const modules = outline.modules.map((m) =>
+    m.id === moduleId
+      ? { ...m, lessons: [...m.lessons, moved] }
+      : { ...m, lessons: m.lessons.filter((l) => l.id !== lessonId) },
+  )
+  return { outline: { ...outline, modules }, changes: [{ kind: 'lesson', id: lessonId, position, moduleId }] }
+}
+
+/**
+ * Put modules and lessons in their new places: the outline changes at once, the PATCHes follow one after
+ * another, and the server's outline is read again afterwards (also after a refusal, to show what was saved).
+ * The API sets a position as given, without shifting the others, hence one PATCH for each item that moves.
+ */
+export function useMoveInOutline(courseId: string) {
+  const queryClient = useQueryClient()
+  const key = outlineQueryOptions(courseId).queryKey
+  const mutationKey = ['content', 'outline-move', courseId]
+  return useMutation({
+    mutationKey,
+    // One move's PATCHes are all sent before the next move's: each plan was made on the one before.
+    scope: { id: `outline-move-${courseId}` },
+    mutationFn: async (plan: OutlinePlan) => {
+      for (const change of plan.changes) {
+        if (change.kind === 'module') {
+          unwrap(
+            await api.PATCH('/api/v1/modules/{module_id}', {
+              params: { path: { module_id: change.id } },
+              body: { position: change.position },
+            }),
+          )
+        } else {
+          unwrap(
+            await api.PATCH('/api/v1/lessons/{lesson_id}', {
+              params: { path: { lesson_id: change.id } },
+              body: change.moduleId ? { module_id: change.moduleId, position: change.position } : { position: change.position },
+            }),
+          )
+        }
+      }
+    },
+    onMutate: async (plan) => {
+      await queryClient.cancelQueries({ queryKey: key })
+      const before = queryClient.getQueryData(key)
+      queryClient.setQueryData(key, plan.outline)
+      return { before }
+    },
+    onError: (_error, _plan, context) => {
+      if (context?.before) queryClient.setQueryData(key, context.before)
+    },
+    // Read the server's outline once the last queued move is done, not between moves (it would flicker).
+    onSettled: () =>
+      queryClient.isMutating({ mutationKey }) <= 1
+        ? queryClient.invalidateQueries({ queryKey: ['content', 'outline', courseId] })
+        : undefined,
+  })
+}
+
 export const lessonQueryOptions = (lessonId: string) =>
   queryOptions({
     queryKey: ['content', 'lesson', lessonId],

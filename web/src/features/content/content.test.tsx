@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react'
+import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it } from 'vitest'
 import { clearSession } from '@/lib/auth/session'
@@ -342,5 +342,109 @@ describe('course editor', () => {
     expect(await screen.findByText('The course is published.')).toBeInTheDocument()
     expect(fake.calls('PATCH /api/v1/courses/c-1')[0]?.body).toEqual({ published: true })
     expect(await screen.findByText('Published: learners can see it.')).toBeInTheDocument()
+  }, 20_000)
+})
+
+describe('reordering the outline', () => {
+  const lesson = (id: string, moduleId: string, title: string, position: number) => ({
+    id,
+    module_id: moduleId,
+    slug: id,
+    title,
+    skills: [],
+    estimated_minutes: null,
+    published: true,
+    position,
+    opened_at: null,
+    completed_at: null,
+  })
+
+  /** A server that keeps positions as the API does: set as given, the order is (position, creation). */
+  function outlineServer(refuseLessons = false) {
+    const modules = [
+      { id: 'm-1', course_id: 'c-1', title: 'The sky', summary: '', position: 0 },
+      { id: 'm-2', course_id: 'c-1', title: 'Telescopes', summary: '', position: 1 },
+    ]
+    const lessons = [lesson('l-1', 'm-1', 'Stars', 0), lesson('l-2', 'm-1', 'Planets', 1), lesson('l-3', 'm-2', 'Lenses', 0)]
+    const byPosition = <T extends { position: number }>(items: T[]) => [...items].sort((a, b) => a.position - b.position)
+    return fakeApi({
+      ...as('mentor'),
+      'GET /api/v1/courses/c-1': () => json(course),
+      'GET /api/v1/courses/c-1/skills': () => json([]),
+      'GET /api/v1/courses/c-1/enrolments': () => json(page([])),
+      'GET /api/v1/org/members': () => json(page([])),
+      'GET /api/v1/courses/c-1/outline': () =>
+        json({
+          course,
+          skills: [],
+          modules: byPosition(modules).map((m) => ({ ...m, lessons: byPosition(lessons.filter((l) => l.module_id === m.id)) })),
+          lessons_total: lessons.length,
+          lessons_completed: 0,
+        }),
+      'PATCH /api/v1/modules/m-1': (seen) => json(Object.assign(modules[0]!, seen.body)),
+      'PATCH /api/v1/modules/m-2': (seen) => json(Object.assign(modules[1]!, seen.body)),
+      ...Object.fromEntries(
+        lessons.map((l) => [
+          `PATCH /api/v1/lessons/${l.id}`,
+          (seen: { body: unknown }) =>
+            refuseLessons ? problem(404, 'No such lesson.') : json({ ...Object.assign(l, seen.body), course_id: 'c-1', body: '', body_html: '' }),
+        ]),
+      ),
+    })
+  }
+
+  const titles = (name: string) =>
+    within(screen.getByRole('region', { name })).getAllByRole('listitem').map((li) => within(li).getByRole('link').textContent)
+  const moduleTitles = () => screen.getAllByRole('heading', { level: 3 }).map((h) => h.textContent)
+
+  it('moves modules and lessons up and down, one PATCH for each item whose position changes', async () => {
+    const user = userEvent.setup()
+    const fake = outlineServer()
+    renderRoutes([{ path: '/author/courses/:courseId', element: <CourseEditorPage /> }], '/author/courses/c-1')
+    expect(await screen.findByRole('button', { name: 'Move The sky up' })).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Move Telescopes down' })).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Move Stars up' })).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Move Planets down' })).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Move Lenses up' })).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Move Lenses down' })).toBeDisabled()
+
+    // With the keyboard: the focused button is disabled once its module is first, so the focus moves on.
+    screen.getByRole('button', { name: 'Move Telescopes up' }).focus()
+    await user.keyboard('{Enter}')
+    expect(moduleTitles()).toEqual(['Telescopes', 'The sky'])
+    expect(screen.getByText('Telescopes is now module 1 of 2.')).toHaveAttribute('role', 'status')
+    await waitFor(() => expect(fake.calls('PATCH /api/v1/modules/m-1')).toHaveLength(1))
+    expect(fake.calls('PATCH /api/v1/modules/m-2')[0]?.body).toEqual({ position: 0 })
+    expect(fake.calls('PATCH /api/v1/modules/m-1')[0]?.body).toEqual({ position: 1 })
+    expect(screen.getByRole('button', { name: 'Move Telescopes up' })).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Move Telescopes down' })).toHaveFocus()
+
+    // At the end of its module, the lesson's Move down is disabled: the focus goes to its Move up.
+    screen.getByRole('button', { name: 'Move Stars down' }).focus()
+    await user.keyboard('{Enter}')
+    expect(titles('The sky')).toEqual(['Planets', 'Stars'])
+    expect(screen.getByRole('button', { name: 'Move Stars up' })).toHaveFocus()
+    await waitFor(() => expect(fake.calls('PATCH /api/v1/lessons/l-2')).toHaveLength(1))
+    expect(fake.calls('PATCH /api/v1/lessons/l-1')[0]?.body).toEqual({ position: 1 })
+    expect(fake.calls('PATCH /api/v1/lessons/l-2')[0]?.body).toEqual({ position: 0 })
+
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Move Stars to another module' }), 'Telescopes')
+    await waitFor(() => expect(titles('Telescopes')).toEqual(['Lenses', 'Stars']))
+    expect(titles('The sky')).toEqual(['Planets'])
+    expect(fake.calls('PATCH /api/v1/lessons/l-1')[1]?.body).toEqual({ module_id: 'm-2', position: 1 })
+    expect(screen.getByRole('link', { name: 'Stars' })).toHaveFocus()
+    // The server's order after the moves is the one shown.
+    await waitFor(() => expect(fake.calls('GET /api/v1/courses/c-1/outline').length).toBeGreaterThan(3))
+    expect(moduleTitles()).toEqual(['Telescopes', 'The sky'])
+    expect(titles('Telescopes')).toEqual(['Lenses', 'Stars'])
+  }, 30_000)
+
+  it('puts a lesson back and says why when the server refuses the move', async () => {
+    const user = userEvent.setup()
+    outlineServer(true)
+    renderRoutes([{ path: '/author/courses/:courseId', element: <CourseEditorPage /> }], '/author/courses/c-1')
+    await user.click(await screen.findByRole('button', { name: 'Move Planets up' }))
+    expect(await screen.findByText('No such lesson.')).toBeInTheDocument()
+    await waitFor(() => expect(titles('The sky')).toEqual(['Stars', 'Planets']))
   }, 20_000)
 })

@@ -1,4 +1,4 @@
-/** The quiz builder: questions picked from a course's bank, in order, the settings, and publishing. */
+/** The quiz builder: questions picked from a course's bank (a fixed list or random draws), the settings, publishing. */
 import { type FormEvent, useState } from 'react'
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router'
 import { Button } from '@/components/Button'
@@ -18,8 +18,10 @@ import {
   useAssessment,
   useBank,
   useCourseChoices,
+  useCourseSkills,
   useSaveAssessment,
 } from './api'
+import { buildDraws, drawFields, type DrawDraft, DrawsEditor, newDraw, plainMessage } from './DrawsEditor'
 
 /** An instant as the `datetime-local` value of its wall-clock time in `zone`. */
 export function toLocalInput(iso: string | null, zone: string): string {
@@ -44,7 +46,10 @@ interface Draft {
   title: string
   description: string
   mode: 'assessment' | 'practice'
+  /** A fixed list of questions, or random draws from the bank. */
+  source: 'fixed' | 'draws'
   questions: string[]
+  draws: DrawDraft[]
   timeLimit: string
   maxAttempts: string
   passMark: string
@@ -64,7 +69,9 @@ function draftOf(a: Assessment | null, courseId: string): Draft {
     title: a?.title ?? '',
     description: a?.description ?? '',
     mode: p?.mode ?? 'assessment',
+    source: p?.draws?.length ? 'draws' : 'fixed',
     questions: p?.questions ?? [],
+    draws: (p?.draws ?? []).map((d) => newDraw(d)),
     timeLimit: p?.time_limit_minutes ? String(p.time_limit_minutes) : '',
     maxAttempts: p?.max_attempts ? String(p.max_attempts) : '',
     passMark: String(Math.round((p?.pass_mark ?? 0.5) * 100)),
@@ -88,6 +95,7 @@ function Builder({ assessment, initialCourse }: { assessment: Assessment | null;
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS)
   const courses = useCourseChoices()
   const bank = useBank(draft.courseId)
+  const skills = useCourseSkills(draft.courseId)
   const save = useSaveAssessment()
   const toast = useToast()
   const navigate = useNavigate()
@@ -105,15 +113,20 @@ function Builder({ assessment, initialCourse }: { assessment: Assessment | null;
     set('questions', next)
   }
 
+  function chooseSource(source: Draft['source']) {
+    setDraft((d) => ({ ...d, source, draws: source === 'draws' && !d.draws.length ? [newDraw()] : d.draws }))
+  }
+
   function onSubmit(event: FormEvent) {
     event.preventDefault()
-    const fields: Record<string, string> = {}
+    const built = buildDraws(draft.draws)
+    const fields: Record<string, string> = draft.source === 'draws' ? { ...built.errors } : {}
     const timeLimit = whole(draft.timeLimit, 1, 1440)
     const maxAttempts = whole(draft.maxAttempts, 1, 100)
     const passMark = whole(draft.passMark, 0, 100)
     if (!draft.courseId) fields.course_id = 'Choose the course whose questions the quiz uses.'
     if (!draft.title.trim()) fields.title = 'Give the quiz a title.'
-    if (!draft.questions.length) fields['policy.questions'] = 'Pick at least one question.'
+    if (draft.source === 'fixed' && !draft.questions.length) fields['policy.questions'] = 'Pick at least one question.'
     if (timeLimit === undefined) fields['policy.time_limit_minutes'] = 'Enter whole minutes from 1 to 1440, or leave empty.'
     if (maxAttempts === undefined) fields['policy.max_attempts'] = 'Enter a number from 1 to 100, or leave empty.'
     if (passMark === undefined || passMark === null) fields['policy.pass_mark'] = 'Enter a percentage from 0 to 100.'
@@ -122,7 +135,7 @@ function Builder({ assessment, initialCourse }: { assessment: Assessment | null;
     if (Object.keys(fields).length) return
     const policy: Policy = {
       mode: draft.mode,
-      questions: draft.questions,
+      ...(draft.source === 'fixed' ? { questions: draft.questions } : { draws: built.draws }),
       time_limit_minutes: timeLimit ?? null,
       max_attempts: maxAttempts ?? null,
       pass_mark: (passMark ?? 50) / 100,
@@ -157,6 +170,7 @@ function Builder({ assessment, initialCourse }: { assessment: Assessment | null;
               'policy.time_limit_minutes',
               'policy.max_attempts',
               'policy.pass_mark',
+              ...drawFields(draft.draws.length),
             ]),
           ),
       },
@@ -173,7 +187,10 @@ function Builder({ assessment, initialCourse }: { assessment: Assessment | null;
             value={draft.courseId}
             disabled={Boolean(assessment)}
             error={errors.fields.course_id}
-            onChange={(e) => setDraft((d) => ({ ...d, courseId: e.target.value, questions: [] }))}
+            // Questions and skills belong to a course: another course starts both afresh.
+            onChange={(e) =>
+              setDraft((d) => ({ ...d, courseId: e.target.value, questions: [], draws: d.draws.map((w) => ({ ...w, skills: [] })) }))
+            }
             options={[{ value: '', label: 'Choose a course' }, ...(courses.data?.items ?? []).map((c) => ({ value: c.id, label: c.title }))]}
           />
           <Field label="Quiz title" value={draft.title} maxLength={200} onChange={(e) => set('title', e.target.value)} error={errors.fields.title} />
@@ -196,7 +213,27 @@ function Builder({ assessment, initialCourse }: { assessment: Assessment | null;
         </div>
       </Card>
 
-      <Card title="Questions" description="Tick questions from the course’s bank; the quiz asks them in the order below.">
+      <Card
+        title="Questions"
+        description={
+          draft.source === 'fixed'
+            ? 'Tick questions from the course’s bank; the quiz asks them in the order below.'
+            : 'Describe what to draw from the course’s bank; every attempt gets its own questions.'
+        }
+      >
+        <fieldset className="mb-4">
+          <legend className="mb-1 text-sm font-medium">How the questions are chosen</legend>
+          <div className="flex flex-wrap gap-x-6 gap-y-1 text-sm">
+            <label className="flex items-center gap-2">
+              <input type="radio" name="source" className="size-4" checked={draft.source === 'fixed'} onChange={() => chooseSource('fixed')} />
+              Fixed list of questions
+            </label>
+            <label className="flex items-center gap-2">
+              <input type="radio" name="source" className="size-4" checked={draft.source === 'draws'} onChange={() => chooseSource('draws')} />
+              Random draw from the question bank
+            </label>
+          </div>
+        </fieldset>
         {!draft.courseId && <p className="text-sm">Choose a course first.</p>}
         {draft.courseId && bank.isPending && <SkeletonRows rows={3} label="Loading the question bank" />}
         {bank.isError && <ErrorState message={errorMessage(bank.error)} onRetry={() => void bank.refetch()} />}
@@ -209,7 +246,17 @@ function Builder({ assessment, initialCourse }: { assessment: Assessment | null;
             .
           </p>
         )}
-        {bank.data && bank.data.items.length > 0 && (
+        {draft.source === 'draws' && draft.courseId && (
+          <DrawsEditor
+            draws={draft.draws}
+            onChange={(draws) => set('draws', draws)}
+            skills={skills.data ?? []}
+            bank={bank.data?.items}
+            mode={draft.mode}
+            errors={errors.fields}
+          />
+        )}
+        {draft.source === 'fixed' && bank.data && bank.data.items.length > 0 && (
           <div className="grid gap-4 lg:grid-cols-2">
             <fieldset className="space-y-1">
               <legend className="mb-1 text-sm font-medium">Question bank</legend>
@@ -267,11 +314,13 @@ function Builder({ assessment, initialCourse }: { assessment: Assessment | null;
             </div>
           </div>
         )}
-        {errors.fields['policy.questions'] && (
-          <p role="alert" className="mt-2 text-sm font-medium text-red-700 dark:text-red-400">
-            {errors.fields['policy.questions']}
-          </p>
-        )}
+        {[draft.source === 'fixed' ? errors.fields['policy.questions'] : errors.fields['policy.draws'], errors.fields.policy]
+          .filter(Boolean)
+          .map((message) => (
+            <p key={message} role="alert" className="mt-2 text-sm font-medium text-red-700 dark:text-red-400">
+              {plainMessage(message)}
+            </p>
+          ))}
       </Card>
 
       <Card title="Settings">

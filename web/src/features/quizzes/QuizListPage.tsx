@@ -31,10 +31,17 @@ export function windowText(a: Assessment): string {
   return 'Always open'
 }
 
+/** "3 questions", or for draws "up to 12 random questions" (a draw asks fewer when the bank has fewer). */
+function questionCount(p: Assessment['policy']): string {
+  if (p.questions?.length) return `${p.questions.length} question${p.questions.length === 1 ? '' : 's'}`
+  const drawn = p.draws?.reduce((n, d) => n + d.count, 0) ?? 0
+  return `up to ${drawn} random question${drawn === 1 ? '' : 's'}`
+}
+
 export function settingsText(a: Assessment): string {
   const p = a.policy
   const parts = [
-    p.mode === 'practice' ? 'Practice' : `${p.questions?.length || p.draws?.reduce((n, d) => n + d.count, 0) || 0} questions`,
+    p.mode === 'practice' ? 'Practice' : questionCount(p),
     p.time_limit_minutes ? `${p.time_limit_minutes} min` : 'no time limit',
     p.max_attempts ? `${p.max_attempts} attempt${p.max_attempts === 1 ? '' : 's'}` : 'unlimited attempts',
   ]

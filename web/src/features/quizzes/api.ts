@@ -151,20 +151,64 @@ export function useCourseChoices() {
   return useQuery(coursesQueryOptions())
 }
 
+export type Draw = Schemas['Draw']
+
+/** At most this many questions in a quiz, fixed or drawn (`MAX_ASSESSMENT_QUESTIONS` on the server). */
+export const MAX_QUIZ_QUESTIONS = 200
+/** At most this many draws in a quiz. */
+export const MAX_DRAWS = 20
+const BANK_PAGES = 20
+
+/** The whole bank of a course (every page): draws are counted against all of it. */
 export const bankQueryOptions = (courseId: string) =>
   queryOptions({
     queryKey: ['quizzes', 'bank', courseId],
-    queryFn: async ({ signal }) =>
-      unwrap(
+    queryFn: async ({ signal }) => {
+      const first = unwrap(
         await api.GET('/api/v1/courses/{course_id}/questions', {
           params: { path: { course_id: courseId }, query: PAGE },
           signal,
         }),
-      ),
+      )
+      const items = [...first.items]
+      for (let page = 1; items.length < first.total && page < BANK_PAGES; page++) {
+        const next = unwrap(
+          await api.GET('/api/v1/courses/{course_id}/questions', {
+            params: { path: { course_id: courseId }, query: { limit: PAGE.limit, offset: page * PAGE.limit } },
+            signal,
+          }),
+        )
+        if (!next.items.length) break
+        items.push(...next.items)
+      }
+      return { ...first, items }
+    },
   })
 
 export function useBank(courseId: string) {
   return useQuery({ ...bankQueryOptions(courseId), enabled: Boolean(courseId) })
+}
+
+/**
+ * The bank questions a draw picks from, as the server chooses them: not archived, a difficulty in range,
+ * one of the draw's skills (any skill when none is named); no free-text question in practice mode.
+ */
+export function matchesDraw(question: BankQuestion, draw: Draw, mode: Policy['mode']): boolean {
+  if (question.archived) return false
+  if (mode === 'practice' && question.type === 'free_text') return false
+  if (question.difficulty < (draw.difficulty_min ?? 1) || question.difficulty > (draw.difficulty_max ?? 5)) return false
+  return !draw.skills?.length || question.skills.some((s) => draw.skills!.includes(s))
+}
+
+export const courseSkillsQueryOptions = (courseId: string) =>
+  queryOptions({
+    queryKey: ['quizzes', 'skills', courseId],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET('/api/v1/courses/{course_id}/skills', { params: { path: { course_id: courseId } }, signal })),
+  })
+
+export function useCourseSkills(courseId: string) {
+  return useQuery({ ...courseSkillsQueryOptions(courseId), enabled: Boolean(courseId) })
 }
 
 /** `time-up`: the server refused a late answer and submitted the attempt. */

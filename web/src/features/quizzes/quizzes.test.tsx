@@ -7,7 +7,7 @@ import { renderRoutes } from '@/test/render'
 import AttemptPage from './AttemptPage'
 import { describeAnswer } from './answers'
 import QuizBuilderPage, { toLocalInput } from './QuizBuilderPage'
-import { standing } from './QuizListPage'
+import { settingsText, standing } from './QuizListPage'
 import QuizPage from './QuizPage'
 
 afterEach(() => clearSession())
@@ -440,5 +440,156 @@ describe('dates and answers in words', () => {
       { id: 'e', text: 'Earth' },
     ])
     expect(describeAnswer(ordering, { type: 'ordering', order: ['m', 'e'] })).toBe('Moon → Earth')
+  })
+})
+
+describe('random draws in the quiz builder', () => {
+  const courseRow = { id: 'c-1', slug: 's', title: 'Stars', summary: '', language: 'en', published: true, self_enrol: true, created_at: '', updated_at: '', enrolled: false }
+  const skills = [
+    { slug: 'stars', name: 'Stars', description: '' },
+    { slug: 'planets', name: 'Planets', description: '' },
+  ]
+  const bankQuestion = (id: string, type: string, difficulty: number, skillSlugs: string[]) => ({
+    id,
+    course_id: 'c-1',
+    key: `key-${id}`,
+    category: null,
+    type,
+    difficulty,
+    skills: skillSlugs,
+    version: 1,
+    archived: false,
+    question: { type, text: `Question ${id}` },
+    updated_at: '2026-11-25T10:00:00Z',
+  })
+  const bank = [
+    bankQuestion('q-1', 'true_false', 1, ['stars']),
+    bankQuestion('q-2', 'true_false', 2, ['stars']),
+    bankQuestion('q-3', 'free_text', 3, ['stars', 'planets']),
+    bankQuestion('q-4', 'numeric', 4, ['planets']),
+  ]
+  const mentorRoutes = {
+    ...as('mentor'),
+    'GET /api/v1/courses': () => json(page([courseRow])),
+    'GET /api/v1/courses/c-1/skills': () => json(skills),
+    'GET /api/v1/courses/c-1/questions': () => json(page(bank)),
+  }
+  const routes = [
+    { path: '/author/quizzes/new', element: <QuizBuilderPage /> },
+    { path: '/author/quizzes/:assessmentId', element: <QuizBuilderPage /> },
+    { path: '/quizzes/:assessmentId', element: <p>quiz page</p> },
+  ]
+
+  it('switches to draws, counts the matching questions and sends the draws', async () => {
+    const user = userEvent.setup()
+    const fake = fakeApi({
+      ...mentorRoutes,
+      'POST /api/v1/assessments': (seen) => json({ ...assessment, ...(seen.body as object), id: 'as-9' }, 201),
+    })
+    renderRoutes(routes, '/author/quizzes/new?course=c-1')
+    await user.type(await screen.findByLabelText('Quiz title'), 'Random stars')
+    await user.click(await screen.findByRole('checkbox', { name: /Question q-1/ }))
+    expect(screen.getByRole('radio', { name: 'Fixed list of questions' })).toBeChecked()
+
+    await user.click(screen.getByRole('radio', { name: 'Random draw from the question bank' }))
+    expect(screen.queryByRole('checkbox', { name: /Question q-1/ })).not.toBeInTheDocument()
+    const first = screen.getByRole('group', { name: 'Draw 1' })
+    expect(within(first).getByText(/4 questions of the bank match/)).toHaveTextContent('fewer than 5: this draw will ask only 4.')
+    await user.click(within(first).getByRole('checkbox', { name: 'Stars' }))
+    await user.selectOptions(within(first).getByLabelText('Lowest difficulty'), '2')
+    await user.clear(within(first).getByLabelText('Questions to draw'))
+    await user.type(within(first).getByLabelText('Questions to draw'), '3')
+    expect(within(first).getByText(/2 questions of the bank match/)).toHaveTextContent('fewer than 3: this draw will ask only 2.')
+
+    // Practice gives instant feedback: a free-text question, graded by a mentor, is never drawn.
+    await user.selectOptions(screen.getByLabelText('Mode'), 'practice')
+    expect(within(first).getByText(/1 question of the bank matches/)).toBeInTheDocument()
+    await user.selectOptions(screen.getByLabelText('Mode'), 'assessment')
+
+    await user.click(screen.getByRole('button', { name: 'Add a draw' }))
+    const second = screen.getByRole('group', { name: 'Draw 2' })
+    await user.selectOptions(within(second).getByLabelText('Lowest difficulty'), '4')
+    await user.selectOptions(within(second).getByLabelText('Highest difficulty'), '3')
+    await user.click(screen.getByRole('button', { name: 'Save quiz' }))
+    expect(within(second).getByText('The highest difficulty cannot be below the lowest.')).toBeInTheDocument()
+    expect(fake.calls('POST /api/v1/assessments')).toHaveLength(0)
+    await user.selectOptions(within(second).getByLabelText('Highest difficulty'), '5')
+    await user.clear(within(second).getByLabelText('Questions to draw'))
+    await user.type(within(second).getByLabelText('Questions to draw'), '1')
+    expect(screen.getByText('Up to 4 questions an attempt.')).toBeInTheDocument()
+
+    await user.click(screen.getByRole('button', { name: 'Add a draw' }))
+    await user.click(screen.getByRole('button', { name: 'Remove draw 3' }))
+    expect(screen.queryByRole('group', { name: 'Draw 3' })).not.toBeInTheDocument()
+
+    await user.click(screen.getByRole('button', { name: 'Save quiz' }))
+    expect(await screen.findByText('quiz page')).toBeInTheDocument()
+    const policy = (fake.calls('POST /api/v1/assessments')[0]?.body as { policy: Record<string, unknown> }).policy
+    expect(policy).not.toHaveProperty('questions')
+    expect(policy.draws).toEqual([
+      { skills: ['stars'], difficulty_min: 2, difficulty_max: 5, count: 3 },
+      { skills: [], difficulty_min: 4, difficulty_max: 5, count: 1 },
+    ])
+  }, 30_000)
+
+  it('shows the server’s refusal on the form, and a fixed list again once switched back', async () => {
+    const user = userEvent.setup()
+    const fake = fakeApi({
+      ...mentorRoutes,
+      'POST /api/v1/assessments': (seen, count) =>
+        count === 1
+          ? problem(422, 'Invalid input: body.policy: Value error, draws add up to more than 200 questions', [
+              { loc: 'body.policy', message: 'Value error, draws add up to more than 200 questions' },
+              { loc: 'body.policy.draws.0.count', message: 'Input should be less than or equal to 200' },
+            ])
+          : json({ ...assessment, ...(seen.body as object), id: 'as-9' }, 201),
+    })
+    renderRoutes(routes, '/author/quizzes/new?course=c-1')
+    await user.type(await screen.findByLabelText('Quiz title'), 'Many stars')
+    await user.click(await screen.findByRole('checkbox', { name: /Question q-2/ }))
+    await user.click(screen.getByRole('radio', { name: 'Random draw from the question bank' }))
+    await user.click(screen.getByRole('button', { name: 'Save quiz' }))
+    expect(await screen.findByText('Draws add up to more than 200 questions.')).toBeInTheDocument()
+    expect(within(screen.getByRole('group', { name: 'Draw 1' })).getByText('Input should be less than or equal to 200.')).toBeInTheDocument()
+
+    await user.click(screen.getByRole('radio', { name: 'Fixed list of questions' }))
+    expect(screen.getByRole('checkbox', { name: /Question q-2/ })).toBeChecked()
+    await user.click(screen.getByRole('button', { name: 'Save quiz' }))
+    expect(await screen.findByText('quiz page')).toBeInTheDocument()
+    const policy = (fake.calls('POST /api/v1/assessments')[1]?.body as { policy: Record<string, unknown> }).policy
+    expect(policy.questions).toEqual(['q-2'])
+    expect(policy).not.toHaveProperty('draws')
+  }, 30_000)
+
+  it('shows the draws of a quiz being edited and keeps them', async () => {
+    const user = userEvent.setup()
+    const existing = {
+      ...assessment,
+      policy: { ...assessment.policy, questions: [], draws: [{ skills: ['planets'], difficulty_min: 3, difficulty_max: 4, count: 2 }] },
+    }
+    const fake = fakeApi({
+      ...mentorRoutes,
+      'GET /api/v1/assessments/as-1': () => json(existing),
+      'PATCH /api/v1/assessments/as-1': (seen) => json({ ...existing, ...(seen.body as object) }),
+    })
+    renderRoutes(routes, '/author/quizzes/as-1')
+    const draw = await screen.findByRole('group', { name: 'Draw 1' })
+    expect(screen.getByRole('radio', { name: 'Random draw from the question bank' })).toBeChecked()
+    expect(await within(draw).findByRole('checkbox', { name: 'Planets' })).toBeChecked()
+    expect(within(draw).getByRole('checkbox', { name: 'Stars' })).not.toBeChecked()
+    expect(within(draw).getByLabelText('Lowest difficulty')).toHaveValue('3')
+    expect(within(draw).getByLabelText('Highest difficulty')).toHaveValue('4')
+    expect(within(draw).getByLabelText('Questions to draw')).toHaveValue('2')
+    expect(await within(draw).findByText('2 questions of the bank match.')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Save quiz' }))
+    expect(await screen.findByText('quiz page')).toBeInTheDocument()
+    const body = fake.calls('PATCH /api/v1/assessments/as-1')[0]?.body as { policy: Record<string, unknown> }
+    expect(body.policy.draws).toEqual([{ skills: ['planets'], difficulty_min: 3, difficulty_max: 4, count: 2 }])
+    expect(body.policy).not.toHaveProperty('questions')
+  }, 20_000)
+
+  it('sums up a quiz of draws in the list', () => {
+    const drawn = { ...assessment, policy: { ...assessment.policy, questions: [], draws: [{ count: 10 }, { count: 2 }] } }
+    expect(settingsText(drawn as Parameters<typeof settingsText>[0])).toBe('up to 12 random questions · 10 min · 2 attempts')
   })
 })

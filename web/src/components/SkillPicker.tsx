@@ -1,12 +1,29 @@
-/** Tick the course skills a lesson or question trains (what mastery and reviews are computed on). */
-import type { Skill } from './api'
+/** Tick skills of a course: those a lesson or question trains, or those a quiz draws its questions from. */
 
-export function SkillPicker({ skills, value, onChange }: { skills: readonly Skill[]; value: readonly string[]; onChange: (slugs: string[]) => void }) {
+export interface SkillChoice {
+  slug: string
+  name: string
+}
+
+export function SkillPicker({
+  skills,
+  value,
+  onChange,
+  legend = 'Skills',
+  hint,
+}: {
+  skills: readonly SkillChoice[]
+  value: readonly string[]
+  onChange: (slugs: string[]) => void
+  legend?: string
+  hint?: string
+}) {
   if (!skills.length) return null
   const chosen = new Set(value)
   return (
     <fieldset className="space-y-1">
-      <legend className="text-sm font-medium">Skills</legend>
+      <legend className="text-sm font-medium">{legend}</legend>
+      {hint && <p className="text-xs text-slate-600 dark:text-slate-400">{hint}</p>}
       <div className="flex flex-wrap gap-x-4 gap-y-1">
         {skills.map((skill) => (
           <label key={skill.slug} className="flex items-center gap-2 text-sm">
