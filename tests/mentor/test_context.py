@@ -430,6 +430,8 @@ async def test_a_held_message_gives_no_help(harness: Any) -> None:
 def test_a_chat_message_is_read_as_an_answer_only_without_doubt() -> None:
     from starguide.content.questions import (
         FreeTextQuestion,
+        MultipleChoiceAnswer,
+        MultipleChoiceQuestion,
         NumericQuestion,
         SingleChoiceQuestion,
         TrueFalseQuestion,
@@ -457,8 +459,26 @@ def test_a_chat_message_is_read_as_an_answer_only_without_doubt() -> None:
     assert chat_answer(num, "3 or 4") is None
     assert chat_answer(essay, "Because of the tilt.") is None  # a mentor grades free text
     assert chat_answer(sc, "Sirius " * 50) is None  # too long to be an answer
-    question = str(uuid.uuid4())
-    flags = {"practice": [question], "asked_text": "The Sun is a star."}
+    mc = MultipleChoiceQuestion.model_validate(
+        {
+            "text": "Which are planets?",
+            "choices": [
+                {"id": "m", "text": "Mars", "correct": True},
+                {"id": "v", "text": "Venus", "correct": True},
+                {"id": "s", "text": "Sirius"},
+            ],
+        }
+    )
+    assert chat_answer(mc, "Mars and Venus") == MultipleChoiceAnswer(choices=["m", "v"])
+    assert chat_answer(mc, "only mars") == MultipleChoiceAnswer(choices=["m"])
+    assert chat_answer(mc, "Mars or Venus?") is None  # a question back
+    assert chat_answer(mc, "no idea") is None
+    question, other = str(uuid.uuid4()), str(uuid.uuid4())
+    flags = {"practice": [question, other], "asked_texts": ["The Sun is a star.", "Which are planets?"]}
     assert asked_question("Quiz time: the sun is a star. True or false?", flags) == uuid.UUID(question)
+    assert asked_question("Try this one: which are planets? Mars, Venus…", flags) == uuid.UUID(other)
     assert asked_question("Let us talk about planets instead.", flags) is None  # the model asked another
     assert asked_question("The Sun is a star.", None) is None
+    # Replies stored with only the first question's text are still read.
+    older = {"practice": [question], "asked_text": "The Sun is a star."}
+    assert asked_question("So: the Sun is a star?", older) == uuid.UUID(question)

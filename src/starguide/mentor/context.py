@@ -33,6 +33,7 @@ from starguide.content.models import Course, Lesson, LessonProgress, Question, S
 from starguide.content.questions import (
     Answer,
     MatchingQuestion,
+    MultipleChoiceAnswer,
     MultipleChoiceQuestion,
     NumericAnswer,
     NumericQuestion,
@@ -343,14 +344,17 @@ def _words(text: str) -> str:
 
 def chat_answer(spec: Any, text: str) -> Answer | None:
     """The learner's chat message as an answer to `spec`, when it can be read as one without doubt:
-    exactly one option named (single choice), exactly one of true/false, exactly one number (with its
-    unit), or a short text. Anything else (other types, a question back, two options) is no answer."""
+    exactly one option named (single choice), the options named (multiple choice, not as a question),
+    exactly one of true/false, exactly one number (with its unit), or a short text. Anything else
+    (ordering, matching, free text, a question back, two options for one) is no answer."""
     text = text.strip()
     if not text or len(text) > MAX_CHAT_ANSWER:
         return None
     words = f" {_words(text)} "
-    if isinstance(spec, SingleChoiceQuestion):
+    if isinstance(spec, SingleChoiceQuestion | MultipleChoiceQuestion):
         named = [c.id for c in spec.choices if _words(c.text) and f" {_words(c.text)} " in words]
+        if isinstance(spec, MultipleChoiceQuestion):
+            return MultipleChoiceAnswer(choices=named) if named and "?" not in text else None
         return SingleChoiceAnswer(choice=named[0]) if len(named) == 1 else None
     if isinstance(spec, TrueFalseQuestion):
         said = {value for word, value in _TRUTH.items() if f" {word} " in words}
@@ -368,14 +372,16 @@ def chat_answer(spec: Any, text: str) -> Answer | None:
 
 
 def asked_question(reply_text: str, flags: dict[str, Any] | None) -> uuid.UUID | None:
-    """The practice question a reply asked: the first one it was given, when its text is in the reply."""
-    practice = (flags or {}).get("practice") or []
-    if not practice:
-        return None
-    asked = (flags or {}).get("asked_text", "")
-    if not asked or _words(asked) not in _words(reply_text):
-        return None
-    return uuid.UUID(practice[0])
+    """The practice question a reply asked: the first of those it was given whose text it quotes."""
+    flags = flags or {}
+    practice = flags.get("practice") or []
+    # `asked_text` (the first question's only) is how replies stored before `asked_texts` say it.
+    texts = flags.get("asked_texts") or [flags.get("asked_text", "")]
+    reply = _words(reply_text)
+    for question_id, text in zip(practice, texts, strict=False):
+        if _words(text) and _words(text) in reply:
+            return uuid.UUID(question_id)
+    return None
 
 
 async def grade_chat_answer(

@@ -607,12 +607,12 @@ async def _store_reply(
         flags = {**(flags or {}), "redactions": guard.redactions}
     practice = [p for p in reply.passages if _is_practice(p)]
     if practice:
-        # The first is the one to ask: the next "quiz me" prefers others, and the learner's next message
-        # is read as its answer when the reply did ask it.
+        # The first is the one to ask: the next "quiz me" prefers others. The learner's next message is
+        # read as the answer to whichever of them the reply quoted.
         flags = {
             **(flags or {}),
             "practice": [p.source_id[len(context.PRACTICE_PREFIX) :] for p in practice],
-            "asked_text": practice[0].text.split("\n", 1)[0][:500],
+            "asked_texts": [p.text.split("\n", 1)[0][:500] for p in practice],
         }
     deployment = result.deployment if result else None
     now = clock()
