@@ -121,8 +121,10 @@ class Database:
         kwargs: dict[str, Any] = {}
         if not self.is_sqlite:
             # No pre-ping: it costs a round trip on every checkout. Connections are recycled instead,
-            # and one that died anyway fails a single request and is replaced.
-            kwargs.update(pool_size=10, max_overflow=20, pool_recycle=300)
+            # and one that died anyway fails a single request and is replaced. No overflow either: an
+            # overflow connection is closed as soon as it is returned, so a busy process would open
+            # (TLS negotiation included) and close connections all the time; a request waits its turn.
+            kwargs.update(pool_size=settings.database_pool_size, max_overflow=0, pool_recycle=300)
         self.engine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, settings.sqlite_busy_timeout_ms)

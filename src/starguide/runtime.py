@@ -16,6 +16,7 @@ from starguide.ai.router import Router, build_router
 from starguide.auth.cache import CHANGES_KEY, AccessCache, announce
 from starguide.config import Settings
 from starguide.db import Database
+from starguide.kit.ids import uuid7
 from starguide.kit.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, jobs
 from starguide.kit.mail import Mailer
 from starguide.kit.outbox import Dispatcher
@@ -26,6 +27,8 @@ logger = logging.getLogger("starguide.runtime")
 
 OUTBOX_JOB = "outbox.deliver"
 MAIL_JOB = "mail.send"
+# A process wakes the worker for a job at most this often; commits in between share one wake-up.
+WAKE_INTERVAL_SECONDS = 0.05
 
 
 @jobs.task(OUTBOX_JOB, every_seconds=10)
@@ -55,6 +58,8 @@ class Runtime:
     clock: Any = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
     _spawned: set[asyncio.Future[None]] = field(default_factory=set)
+    _waking: set[str] = field(default_factory=set)
+    _wake_again: set[str] = field(default_factory=set)
     _background: bool = False
 
     @classmethod
@@ -119,7 +124,30 @@ class Runtime:
         if isinstance(self.queue, InProcessJobQueue) and job == OUTBOX_JOB:
             self.dispatcher.notify()
             return
-        self._spawn(self.queue.enqueue(job, job_id=f"{job}:kick"))
+        if job in self._waking:
+            self._wake_again.add(job)  # the wake-up under way, or the next one, covers this commit
+            return
+        self._waking.add(job)
+        self._spawn(self._wake(job))
+
+    async def _wake(self, job: str) -> None:
+        """Queue `job` for a worker, then again once per interval while commits keep asking for it.
+
+        Each wake-up has an id of its own: a delivery already running has read the outbox and must not
+        swallow the wake-up of an event committed after that read. A failed one is only logged: the
+        job's periodic run delivers anyway."""
+        try:
+            while True:
+                self._wake_again.discard(job)
+                try:
+                    await self.queue.enqueue(job, job_id=f"{job}:wake:{uuid7()}")
+                except Exception:
+                    logger.warning("could not queue %s; its periodic run will do it", job, exc_info=True)
+                await asyncio.sleep(WAKE_INTERVAL_SECONDS)
+                if job not in self._wake_again:
+                    return
+        finally:
+            self._waking.discard(job)
 
     def _spawn(self, work: Any) -> None:
         """Run `work` without waiting for it, holding a reference until it is done."""

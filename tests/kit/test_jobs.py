@@ -103,8 +103,16 @@ async def test_arq_worker_runs_queued_jobs_once() -> None:
 
     options = arq_worker_settings(REDIS_URL, context, close, registry=registry)
     options["cron_jobs"] = []
-    worker = Worker(**options, burst=True, queue_name=queue_name, poll_delay=0.05)
-    await worker.main()
-    await worker.close()
-    await queue.stop()
+
+    async def run_worker() -> None:
+        worker = Worker(**options, burst=True, queue_name=queue_name, poll_delay=0.05)
+        await worker.main()
+        await worker.close()
+
+    await run_worker()
     assert seen["runs"] == [41]
+    # Once run, the id is free again: no kept result refuses the next job of that id.
+    await queue.enqueue("test.count", job_id=job_id, value=42)
+    await run_worker()
+    await queue.stop()
+    assert seen["runs"] == [41, 42]

@@ -155,3 +155,57 @@ async def test_background_loop_delivers_right_after_commit(harness: Any) -> None
             break
         await asyncio.sleep(0.02)
     assert calls == ["live"]
+
+
+class RecordingQueue:
+    """A job queue as `starguide serve` sees Redis's: it keeps what a worker would be asked to run."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.queued: list[tuple[str, str | None]] = []
+        self.fail = fail
+
+    async def enqueue(self, name: str, *, job_id: str | None = None, delay: float = 0, **kwargs: Any) -> None:
+        self.queued.append((name, job_id))
+        if self.fail:
+            raise ConnectionError("Redis is down")
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+async def _woken(harness: Any, queue: RecordingQueue, commits: int) -> list[tuple[str, str | None]]:
+    from starguide.runtime import MAIL_JOB
+
+    runtime = harness.runtime
+    runtime.queue, runtime._background = queue, True
+    before = len(queue.queued)
+    for _ in range(commits):
+        runtime._after_commit({"mail_written": True})
+        await asyncio.sleep(0)
+    for _ in range(100):
+        if not runtime._waking:
+            break
+        await asyncio.sleep(0.02)
+    assert not runtime._waking
+    assert {name for name, _ in queue.queued} == {MAIL_JOB}
+    return queue.queued[before:]
+
+
+async def test_commits_in_quick_succession_share_a_wake_up_of_the_worker(harness: Any) -> None:
+    queue = RecordingQueue()
+    burst = await _woken(harness, queue, 50)
+    # The first commit wakes the worker at once; the 49 after it share one more wake-up.
+    assert len(burst) == 2
+    later = await _woken(harness, queue, 1)
+    assert len(later) == 1
+    ids = [job_id for _, job_id in queue.queued]
+    assert len(set(ids)) == len(ids)  # a delivery already running never swallows a new wake-up
+
+
+async def test_a_wake_up_that_cannot_be_queued_is_left_to_the_periodic_run(harness: Any) -> None:
+    queue = RecordingQueue(fail=True)
+    assert len(await _woken(harness, queue, 3)) == 2
+    assert len(await _woken(harness, queue, 1)) == 1

@@ -18,7 +18,6 @@ memory.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -170,8 +169,12 @@ class AccessCache:
 
 
 async def announce(redis: Any, changes: Iterable[Change]) -> None:
-    with contextlib.suppress(Exception):
+    try:
         await redis.publish(CHANNEL, AccessCache.encode(changes))
+    except Exception:
+        logger.warning(
+            "could not announce an access change; other processes learn it by expiry", exc_info=True
+        )
 
 
 # ---- noticing changes ----------------------------------------------------------------------------

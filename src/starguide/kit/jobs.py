@@ -168,7 +168,8 @@ def arq_worker_settings(
             return await fn(ctx["starguide"], **kwargs)
 
         run.__qualname__ = run.__name__ = name
-        return func(run, name=name, max_tries=5)
+        # No result is kept: nothing reads them, and a kept result would refuse a job of the same id.
+        return func(run, name=name, max_tries=5, keep_result=0)
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["starguide"] = await context_factory()
