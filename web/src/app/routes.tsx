@@ -7,6 +7,7 @@ import { GuestOnly, RequireAuth, RequireRole } from '@/lib/auth/guards'
 import { HomeProgress, learningRoutes } from '@/features/learning/routes'
 import { oversightRoutes } from '@/features/mentor/oversight/routes'
 import { AppShell } from './AppShell'
+import { RouteError } from './RouteError'
 
 const LoginPage = lazy(() => import('@/features/auth/LoginPage'))
 const SignupPage = lazy(() => import('@/features/auth/SignupPage'))
@@ -63,6 +64,30 @@ const contentRoutes: RouteObject[] = [
 const MentorPage = lazy(() => import('@/features/mentor/MentorPage'))
 const AIAdminPage = lazy(() => import('@/features/ai-admin/AIAdminPage'))
 
+/** The screens inside the app shell (navigation, header), for signed-in members. */
+const shellScreens: RouteObject[] = [
+  { index: true, element: <HomePage progress={<HomeProgress />} /> },
+  ...learningRoutes,
+  ...oversightRoutes,
+  { path: 'settings', element: <SettingsPage /> },
+  { path: 'settings/security', element: <SecurityPage /> },
+  { path: 'orgs', element: <OrgsPage /> },
+  { path: 'orgs/new', element: <CreateOrgPage /> },
+  {
+    path: 'admin/members',
+    element: <RequireRole roles={MENTOR_ROLES}><MembersPage /></RequireRole>,
+  },
+  {
+    path: 'admin/invitations',
+    element: <RequireRole roles={ADMIN_ROLES}><InvitationsPage /></RequireRole>,
+  },
+  ...contentRoutes,
+  // Mentor (every member) and AI settings (organisation admins).
+  { path: 'mentor', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
+  { path: 'mentor/:conversationId', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
+  { path: 'admin/ai/:section?', element: <RequireRole roles={ADMIN_ROLES}><AIAdminPage /></RequireRole> },
+]
+
 function Lazy({ children }: { children: React.ReactNode }) {
   return <Suspense fallback={<PageSpinner />}>{children}</Suspense>
 }
@@ -85,28 +110,8 @@ export const routes: RouteObject[] = [
     children: [
       {
         element: <AppShell />,
-        children: [
-          { index: true, element: <HomePage progress={<HomeProgress />} /> },
-          ...learningRoutes,
-          ...oversightRoutes,
-          { path: 'settings', element: <SettingsPage /> },
-          { path: 'settings/security', element: <SecurityPage /> },
-          { path: 'orgs', element: <OrgsPage /> },
-          { path: 'orgs/new', element: <CreateOrgPage /> },
-          {
-            path: 'admin/members',
-            element: <RequireRole roles={MENTOR_ROLES}><MembersPage /></RequireRole>,
-          },
-          {
-            path: 'admin/invitations',
-            element: <RequireRole roles={ADMIN_ROLES}><InvitationsPage /></RequireRole>,
-          },
-          ...contentRoutes,
-          // Mentor (every member) and AI settings (organisation admins).
-          { path: 'mentor', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
-          { path: 'mentor/:conversationId', element: <RequireRole roles={ALL_ROLES}><MentorPage /></RequireRole> },
-          { path: 'admin/ai/:section?', element: <RequireRole roles={ADMIN_ROLES}><AIAdminPage /></RequireRole> },
-        ],
+        // A screen that fails shows its error inside the shell, so the navigation stays usable.
+        children: [{ errorElement: <RouteError />, children: shellScreens }],
       },
     ],
   },
@@ -114,5 +119,6 @@ export const routes: RouteObject[] = [
 ]
 
 export function makeRouter() {
-  return createBrowserRouter(routes)
+  // Outside the shell (sign-in pages, or the shell itself failing), the error takes the whole page.
+  return createBrowserRouter([{ errorElement: <RouteError />, children: routes }])
 }
