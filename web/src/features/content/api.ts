@@ -3,6 +3,7 @@ import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient }
 import { api, type BodyOf, type GetResult } from '@/api/client'
 import { ApiError, unwrap } from '@/api/problem'
 import type { components } from '@/api/schema'
+import type { Skill } from '@/api/skills'
 
 type Schemas = components['schemas']
 export type Course = Schemas['CourseRead']
@@ -408,18 +409,7 @@ export function slugify(title: string): string {
 
 // ---- skills -------------------------------------------------------------------------------------
 
-export type Skill = GetResult<'/api/v1/courses/{course_id}/skills'>[number]
-
-export const skillsQueryOptions = (courseId: string) =>
-  queryOptions({
-    queryKey: ['content', 'skills', courseId],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/courses/{course_id}/skills', { params: { path: { course_id: courseId } }, signal })),
-  })
-
-export function useSkills(courseId: string) {
-  return useQuery({ ...skillsQueryOptions(courseId), enabled: Boolean(courseId) })
-}
+export { type Skill, skillsQueryOptions, useSkills } from '@/api/skills'
 
 /** Replace the course's skills (a skill still used by a lesson, question or quiz is refused: 409/422). */
 export function useReplaceSkills(courseId: string) {

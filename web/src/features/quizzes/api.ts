@@ -200,16 +200,7 @@ export function matchesDraw(question: BankQuestion, draw: Draw, mode: Policy['mo
   return !draw.skills?.length || question.skills.some((s) => draw.skills!.includes(s))
 }
 
-export const courseSkillsQueryOptions = (courseId: string) =>
-  queryOptions({
-    queryKey: ['quizzes', 'skills', courseId],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET('/api/v1/courses/{course_id}/skills', { params: { path: { course_id: courseId } }, signal })),
-  })
-
-export function useCourseSkills(courseId: string) {
-  return useQuery({ ...courseSkillsQueryOptions(courseId), enabled: Boolean(courseId) })
-}
+export { useSkills as useCourseSkills } from '@/api/skills'
 
 /** `time-up`: the server refused a late answer and submitted the attempt. */
 export function isTimeUp(error: unknown): boolean {
