@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from starguide.kit.events import DomainEvent, parse_event
 from starguide.kit.models import Base
+from starguide.kit.sql import among
 from starguide.kit.time import Clock, utcnow
 
 logger = logging.getLogger("starguide.outbox")
@@ -84,6 +85,20 @@ def record_event(session: AsyncSession, event: DomainEvent) -> None:
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 # Called with the batch's session and events (in delivery order) around the handlers of a batch.
 BatchScope = Callable[[AsyncSession, Sequence[DomainEvent]], AbstractAsyncContextManager[None]]
+
+
+_claims: dict[str, Any] = {}
+
+
+def _claim_statement(dialect_name: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING of deliveries: the ones this transaction claimed."""
+    stmt = _claims.get(dialect_name)
+    if stmt is None:
+        table: Any = EventDelivery.__table__
+        dialect = sqlite_insert if dialect_name == "sqlite" else pg_insert
+        stmt = dialect(table).on_conflict_do_nothing().returning(table.c.event_id, table.c.subscriber)
+        _claims[dialect_name] = stmt
+    return stmt
 
 
 @dataclass(frozen=True)
@@ -172,7 +187,7 @@ class Dispatcher:
             delivered = (
                 await session.execute(
                     select(EventDelivery.event_id, EventDelivery.subscriber).where(
-                        EventDelivery.event_id.in_([row.id for row in rows])
+                        among(EventDelivery.event_id, [row.id for row in rows])
                     )
                 )
             ).all()
@@ -198,7 +213,7 @@ class Dispatcher:
             async with self.db.session() as session:
                 await session.execute(
                     update(OutboxEvent)
-                    .where(OutboxEvent.id.in_(nothing_left))
+                    .where(among(OutboxEvent.id, nothing_left))
                     .values(completed_at=self.clock())
                 )
             completed += len(nothing_left)
@@ -213,7 +228,7 @@ class Dispatcher:
                 locked = set(
                     await session.scalars(
                         select(OutboxEvent.id)
-                        .where(OutboxEvent.id.in_(ids), OutboxEvent.completed_at.is_(None))
+                        .where(among(OutboxEvent.id, ids), OutboxEvent.completed_at.is_(None))
                         .with_for_update(skip_locked=True)
                     )
                 )
@@ -227,13 +242,9 @@ class Dispatcher:
             ]
             claimed: set[tuple[uuid.UUID, str]] = set()
             if wanted:
-                dialect = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-                result = await session.execute(
-                    dialect(EventDelivery)
-                    .values(wanted)
-                    .on_conflict_do_nothing()
-                    .returning(EventDelivery.event_id, EventDelivery.subscriber)
-                )
+                # An executemany of one cached statement: a VALUES list of hundreds of rows would be
+                # built and compiled anew for every batch.
+                result = await session.execute(_claim_statement(session.get_bind().dialect.name), wanted)
                 claimed = {(event_id, name) for event_id, name in result.all()}
             work = [
                 (parse_event(row.event_type, row.payload), subs)
@@ -255,7 +266,7 @@ class Dispatcher:
                 # What was not claimed here was delivered by someone else: every event is done.
                 await session.execute(
                     update(OutboxEvent)
-                    .where(OutboxEvent.id.in_([row.id for row in rows]))
+                    .where(among(OutboxEvent.id, [row.id for row in rows]))
                     .values(completed_at=self.clock())
                 )
             return len(rows)
