@@ -182,14 +182,14 @@ async def test_a_batch_leaves_the_same_state_as_one_event_at_a_time(
     assert "batch delivery failed" not in caplog.text  # the set-wise path did the work
 
     dispatcher = harness.runtime.dispatcher
-    dispatcher.batch = 1  # one event a transaction: the handlers query as they go
+    dispatcher.batch = dispatcher.max_batch = 1  # one event a transaction: the handlers query as they go
     try:
         async with harness.runtime.db.session() as session:
             for e in single_events:
                 record_event(session, e)
         assert await harness.drain() >= len(single_events)
     finally:
-        dispatcher.batch = 200
+        dispatcher.batch, dispatcher.max_batch = 200, 1000
 
     batch_state = await _state(harness, together, batch_events)
     single_state = await _state(harness, alone, single_events)

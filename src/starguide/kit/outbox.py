@@ -6,7 +6,9 @@ restart can never apply an event twice, and an event committed before a crash is
 the next drain.
 
 Delivery is batched: a drain takes up to `batch` due events and delivers all of them, to all their
-subscribers, in event order, in one transaction (claims, work and completion together). Subscribers
+subscribers, in event order, in one transaction (claims, work and completion together). When that
+batch was full, a backlog has built up and the next batches take up to `max_batch` events: a batch's
+fixed cost (loading the rows of its learners) is then shared by more events. Subscribers
 may register a batch scope that loads what the whole batch needs in a few queries before the
 handlers run and writes set-wise after them. If anything in the batch fails, the transaction rolls
 back and the batch is delivered again one event and subscriber at a time, so a failing event is
@@ -117,6 +119,7 @@ class Dispatcher:
         clock: Clock = utcnow,
         max_attempts: int = 12,
         batch: int = 200,
+        max_batch: int = 1000,
         coalesce_seconds: float = 0.05,
     ) -> None:
         self.db = db
@@ -124,6 +127,7 @@ class Dispatcher:
         self.clock = clock
         self.max_attempts = max_attempts
         self.batch = batch
+        self.max_batch = max_batch
         self._subscribers: dict[str, list[Subscriber]] = defaultdict(list)
         self._scopes: list[BatchScope] = []
         self._wakeup = asyncio.Event()
@@ -159,6 +163,7 @@ class Dispatcher:
         """Deliver every event that is due; returns how many events were completed."""
         async with self._lock:
             completed = 0
+            size = self.batch
             while True:
                 async with self.db.session(write=False) as session:
                     rows = (
@@ -170,15 +175,16 @@ class Dispatcher:
                                 OutboxEvent.available_at <= self.clock(),
                             )
                             .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
-                            .limit(self.batch)
+                            .limit(size)
                         )
                     ).all()
                 if not rows:
                     return completed
                 completed_now = await self._deliver_batch(rows)
                 completed += completed_now
-                if not completed_now or len(rows) < self.batch:
+                if not completed_now or len(rows) < size:
                     return completed
+                size = max(size, self.max_batch)  # a backlog
 
     async def _deliver_batch(self, rows: Sequence[OutboxEvent]) -> int:
         """One query for what was already delivered, one transaction per pending delivery (the last
