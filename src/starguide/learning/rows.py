@@ -210,23 +210,31 @@ class Tracked(Generic[R]):
         return row
 
     async def write(self, session: AsyncSession) -> None:
-        """INSERT the added rows, UPDATE the loaded rows whose values changed: one executemany each."""
+        """INSERT the added rows and UPDATE the loaded rows whose values changed: one executemany each.
+
+        The UPDATE sets the columns that changed in any of the rows (an indexed column left alone is
+        not rewritten in its indexes)."""
         names, values = self.names, self._values
         if self.added:
             params = [dict(zip(names, values(row), strict=True)) for row in self.added]
             await session.execute(_insert_of(self.table), params)
-        changed = [row for row, before in self.loaded if values(row) != before]
+        changed: list[tuple[R, tuple[Any, ...]]] = []
+        dirty: set[int] = set()
+        for row, before in self.loaded:
+            now = values(row)
+            if now != before:
+                changed.append((row, now))
+                dirty.update(i for i, (a, b) in enumerate(zip(now, before, strict=True)) if a != b)
         if changed:
+            columns = [i for i in sorted(dirty) if names[i] not in self.key]
             touched = {name: make() for name, make in self._touch.items()}
             params = []
-            for row in changed:
-                entry = {f"v_{n}": v for n, v in zip(names, values(row), strict=True)}
+            for row, now in changed:
+                entry = {f"v_{names[i]}": now[i] for i in columns}
                 entry.update({f"k_{n}": getattr(row, n) for n in self.key})
                 entry.update({f"v_{n}": v for n, v in touched.items()})
                 params.append(entry)
-            stmt = _update_of(
-                self.table, self.key, tuple(n for n in names if n not in self.key) + tuple(touched)
-            )
+            stmt = _update_of(self.table, self.key, tuple(names[i] for i in columns) + tuple(touched))
             await session.execute(stmt, params)
         self.loaded = [(row, values(row)) for row, _before in self.loaded] + [
             (row, values(row)) for row in self.added
