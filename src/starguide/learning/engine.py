@@ -22,8 +22,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fsrs import Rating
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TupleType
 
 from starguide.auth.models import User
 from starguide.kit.events import (
@@ -1372,14 +1373,20 @@ async def _load_answers(
     for e in answers:
         pre.cards[(org_id, e.user_id, e.question_id)] = None
     tr = pre.card_rows
+    # The (learner, question) pairs of the batch, not every card of its learners on its questions:
+    # a learner's history of cards grows without bound.
+    pairs = sorted({(e.user_id, e.question_id) for e in answers})
     for card in await tr.load(
         session,
         scoped(tr.select(), tr.c, org_id).where(
-            among(tr.c.learner_id, learners), among(tr.c.question_id, questions)
+            tuple_(tr.c.learner_id, tr.c.question_id).in_(
+                bindparam(
+                    None, pairs, expanding=True, type_=TupleType(tr.c.learner_id.type, tr.c.question_id.type)
+                )
+            )
         ),
     ):
-        if (org_id, card.learner_id, card.question_id) in pre.cards:
-            pre.cards[(org_id, card.learner_id, card.question_id)] = card
+        pre.cards[(org_id, card.learner_id, card.question_id)] = card
     for question in questions:
         pre.items[(org_id, question)] = None
     ti = pre.item_rows
