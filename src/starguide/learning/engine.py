@@ -2,9 +2,10 @@
 
 Each handler runs in the dispatcher's write transaction for that event. When the outbox delivers a
 batch of events together, `batch_scope` first loads what the whole batch needs (profiles, counters,
-days, XP paid today, cards, mastery, badges, …) in a few queries per organisation; the handlers then
-compute in memory on those rows, and the batch's ledger and badge rows are inserted set-wise at the
-end (the session writes the changed rows in one flush). The learner's profile row is
+days, XP paid today, cards, mastery, badges, …) in a few Core queries per organisation, as plain rows
+(`rows.py`); the handlers then compute in memory on those rows, exactly as on the ORM rows of an event
+delivered alone, and at the end the batch's new rows are inserted and its changed rows updated with
+one executemany a table (ledger and badge rows with ON CONFLICT DO NOTHING). The learner's profile row is
 locked first (`FOR UPDATE` on PostgreSQL; SQLite serialises writers anyway), so two events of the same
 learner delivered at once apply one after the other. XP goes to the append-only ledger with
 `ON CONFLICT DO NOTHING` on (source event, rule): a duplicate delivery pays nothing, and only XP that
