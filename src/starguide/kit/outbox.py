@@ -84,6 +84,16 @@ def record_event(session: AsyncSession, event: DomainEvent) -> None:
     session.info["outbox_written"] = True
 
 
+@dataclass(frozen=True, slots=True)
+class DueEvent:
+    """What delivery needs of an outbox row (read with a Core select: no ORM instance per event)."""
+
+    id: uuid.UUID
+    event_type: str
+    payload: dict[str, Any]
+    attempts: int
+
+
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 # Called with the batch's session and events (in delivery order) around the handlers of a batch.
 BatchScope = Callable[[AsyncSession, Sequence[DomainEvent]], AbstractAsyncContextManager[None]]
@@ -166,18 +176,18 @@ class Dispatcher:
             size = self.batch
             while True:
                 async with self.db.session(write=False) as session:
-                    rows = (
-                        await session.scalars(
-                            select(OutboxEvent)
-                            .where(
-                                OutboxEvent.completed_at.is_(None),
-                                OutboxEvent.failed_at.is_(None),
-                                OutboxEvent.available_at <= self.clock(),
-                            )
-                            .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
-                            .limit(size)
+                    t: Any = OutboxEvent.__table__
+                    result = await session.execute(
+                        select(t.c.id, t.c.event_type, t.c.payload, t.c.attempts)
+                        .where(
+                            t.c.completed_at.is_(None),
+                            t.c.failed_at.is_(None),
+                            t.c.available_at <= self.clock(),
                         )
-                    ).all()
+                        .order_by(t.c.occurred_at, t.c.id)
+                        .limit(size)
+                    )
+                    rows = [DueEvent(*record) for record in result.all()]
                 if not rows:
                     return completed
                 completed_now = await self._deliver_batch(rows)
@@ -186,7 +196,7 @@ class Dispatcher:
                     return completed
                 size = max(size, self.max_batch)  # a backlog
 
-    async def _deliver_batch(self, rows: Sequence[OutboxEvent]) -> int:
+    async def _deliver_batch(self, rows: Sequence[DueEvent]) -> int:
         """One query for what was already delivered, one transaction per pending delivery (the last
         one also completes its event), and one UPDATE completing every event with nothing left to do."""
         async with self.db.session(write=False) as session:
@@ -225,7 +235,7 @@ class Dispatcher:
             completed += len(nothing_left)
         return completed
 
-    async def _deliver_together(self, rows: Sequence[OutboxEvent], done: dict[uuid.UUID, set[str]]) -> int:
+    async def _deliver_together(self, rows: Sequence[DueEvent], done: dict[uuid.UUID, set[str]]) -> int:
         """Every pending delivery of `rows` in one transaction, in event order; returns events completed."""
         async with self.db.session() as session:
             ids = [row.id for row in rows]
@@ -277,7 +287,7 @@ class Dispatcher:
                 )
             return len(rows)
 
-    async def _deliver(self, row: OutboxEvent, pending: list[Subscriber]) -> bool:
+    async def _deliver(self, row: DueEvent, pending: list[Subscriber]) -> bool:
         """Deliver to each pending subscriber; True when the event was completed here."""
         event = parse_event(row.event_type, row.payload)
         for index, sub in enumerate(pending):
@@ -303,7 +313,7 @@ class Dispatcher:
                 return False
         return False
 
-    async def _record_failure(self, row: OutboxEvent, subscriber: str, exc: Exception) -> None:
+    async def _record_failure(self, row: DueEvent, subscriber: str, exc: Exception) -> None:
         attempts = row.attempts + 1
         delay = min(3600.0, 2.0**attempts)
         values: dict[str, Any] = {
