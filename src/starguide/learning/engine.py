@@ -66,8 +66,6 @@ from starguide.learning.rows import (
     CardRow,
     Completion,
     CompletionRow,
-    CounterLike,
-    CounterRow,
     Day,
     DayRow,
     Item,
@@ -81,11 +79,12 @@ from starguide.learning.rows import (
     assists_of,
     card_tracker,
     completion_tracker,
-    counter_tracker,
     day_tracker,
+    insert_statement,
     item_tracker,
     mastery_tracker,
     profile_tracker,
+    update_statement,
 )
 
 # The mentor's help counts for answers within this time after it.
@@ -119,7 +118,9 @@ class Preload:
 
     profiles: dict[OrgLearner, ProfileRow] = field(default_factory=dict)
     time_zones: dict[uuid.UUID, str] = field(default_factory=dict)
-    counters: dict[OrgLearner, dict[str, CounterLike]] = field(default_factory=dict)
+    # Counter values of the batch's learners, shared with each event's Context, and as they were loaded.
+    counters: dict[OrgLearner, dict[str, int]] = field(default_factory=dict)
+    counters_loaded: dict[OrgLearner, dict[str, int]] = field(default_factory=dict)
     days: dict[LearnerDay, DayRow | None] = field(default_factory=dict)
     paid: dict[LearnerDay, dict[str, int]] = field(default_factory=dict)
     ledger_keys: set[tuple[uuid.UUID, str]] = field(default_factory=set)
@@ -140,7 +141,6 @@ class Preload:
     )
     org_settings: dict[uuid.UUID, tuple[str, bool]] = field(default_factory=dict)
     profile_rows: Tracked[ProfileRow] = field(default_factory=profile_tracker)
-    counter_rows: Tracked[CounterRow] = field(default_factory=counter_tracker)
     day_rows: Tracked[DayRow] = field(default_factory=day_tracker)
     card_rows: Tracked[CardRow] = field(default_factory=card_tracker)
     mastery_rows: Tracked[MasteryRow] = field(default_factory=mastery_tracker)
@@ -165,7 +165,7 @@ class Context:
     tz: str
     day: date
     counters: dict[str, int] = field(default_factory=dict)
-    counter_rows: dict[str, CounterLike] = field(default_factory=dict)
+    counter_rows: dict[str, LearningCounter] = field(default_factory=dict)
     xp_by_course: dict[uuid.UUID | None, int] = field(default_factory=dict)
     cache: LeaderboardCache | None = None
     pre: Preload | None = None
@@ -179,15 +179,14 @@ class Context:
 
     def _set(self, key: str, value: int) -> None:
         self.counters[key] = value
+        if self.pre is not None:
+            return  # `counters` is the batch's own dict of the learner's counters, written at its end
         row = self.counter_rows.get(key)
         if row is None:
-            if self.pre is not None:
-                row = self.pre.counter_rows.add(CounterRow(self.org_id, self.learner_id, key, value))
-            else:
-                row = LearningCounter(
-                    organisation_id=self.org_id, learner_id=self.learner_id, key=key, value=value
-                )
-                self.session.add(row)
+            row = LearningCounter(
+                organisation_id=self.org_id, learner_id=self.learner_id, key=key, value=value
+            )
+            self.session.add(row)
             self.counter_rows[key] = row
         else:
             row.value = value
@@ -237,8 +236,7 @@ async def _context(
             cache=cache,
             pre=pre,
         )
-        ctx.counter_rows = pre.counters.setdefault((org_id, learner_id), {})
-        ctx.counters = {key: row.value for key, row in ctx.counter_rows.items()}
+        ctx.counters = pre.counters.setdefault((org_id, learner_id), {})
         return ctx
     # Rows added by an earlier event in the same transaction must be visible to this one.
     await session.flush()
@@ -1262,11 +1260,15 @@ async def _load_org(
         pre.vacations.setdefault((org_id, learner), [])
         pre.earned.setdefault((org_id, learner), set())
         pre.assists.setdefault((org_id, learner), [])
-    tc = pre.counter_rows
-    for counter in await tc.load(
-        session, scoped(tc.select(), tc.c, org_id).where(among(tc.c.learner_id, learners))
-    ):
-        pre.counters[(org_id, counter.learner_id)][counter.key] = counter
+    tc = LearningCounter.__table__.c
+    for learner, key, value in (
+        await session.execute(
+            scoped(select(tc.learner_id, tc.key, tc.value), tc, org_id).where(among(tc.learner_id, learners))
+        )
+    ).all():
+        pre.counters[(org_id, learner)][key] = value
+    for learner in learners:
+        pre.counters_loaded[(org_id, learner)] = dict(pre.counters[(org_id, learner)])
 
     # The learner's local day of each event, and the source ids that could already be in the ledger.
     day_keys: set[LearnerDay] = set()
@@ -1453,9 +1455,9 @@ async def _write_batch(session: AsyncSession, pre: Preload) -> None:
             inserted = (await session.execute(stmt, rows)).all()
             if len(inserted) != len(rows):
                 raise BatchMismatch(f"{len(rows) - len(inserted)} {model.__tablename__} row(s) already there")
+    await _write_counters(session, pre)
     for table in (
         pre.profile_rows,
-        pre.counter_rows,
         pre.day_rows,
         pre.card_rows,
         pre.mastery_rows,
@@ -1463,3 +1465,30 @@ async def _write_batch(session: AsyncSession, pre: Preload) -> None:
         pre.completion_rows,
     ):
         await table.write(session)
+
+
+async def _write_counters(session: AsyncSession, pre: Preload) -> None:
+    """The batch's new counters in one INSERT, its changed ones in one UPDATE (both executemany)."""
+    added: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for (org_id, learner_id), values in pre.counters.items():
+        before = pre.counters_loaded.get((org_id, learner_id), {})
+        for key, value in values.items():
+            old = before.get(key)
+            if old is None:
+                added.append(
+                    {"organisation_id": org_id, "learner_id": learner_id, "key": key, "value": value}
+                )
+            elif old != value:
+                changed.append(
+                    {"k_organisation_id": org_id, "k_learner_id": learner_id, "k_key": key, "v_value": value}
+                )
+    table: Any = LearningCounter.__table__
+    if added:
+        await session.execute(insert_statement(table), added)
+    if changed:
+        await session.execute(update_statement(table, COUNTER_KEY, ("value",)), changed)
+    pre.counters_loaded = {k: dict(v) for k, v in pre.counters.items()}
+
+
+COUNTER_KEY = ("organisation_id", "learner_id", "key")

@@ -26,7 +26,6 @@ from starguide.learning.models import (
     CompletedItem,
     DailyActivity,
     ItemDifficulty,
-    LearningCounter,
     LearningProfile,
     ReviewCard,
     SkillMastery,
@@ -54,14 +53,6 @@ class ProfileRow:
     unassisted_run: int
     ability_mean: float
     ability_var: float
-
-
-@dataclass(slots=True, eq=False)
-class CounterRow:
-    organisation_id: uuid.UUID
-    learner_id: uuid.UUID
-    key: str
-    value: int
 
 
 @dataclass(slots=True, eq=False)
@@ -150,7 +141,6 @@ class AssistRow:
 # What the handlers work on: the ORM instance when an event is applied alone (or by a service), the
 # plain row in a batch.
 Profile = LearningProfile | ProfileRow
-CounterLike = LearningCounter | CounterRow
 Day = DailyActivity | DayRow
 Card = ReviewCard | CardRow
 Mastery = SkillMastery | MasteryRow
@@ -217,7 +207,7 @@ class Tracked(Generic[R]):
         names, values = self.names, self._values
         if self.added:
             params = [dict(zip(names, values(row), strict=True)) for row in self.added]
-            await session.execute(_insert_of(self.table), params)
+            await session.execute(insert_statement(self.table), params)
         changed: list[tuple[R, tuple[Any, ...]]] = []
         dirty: set[int] = set()
         for row, before in self.loaded:
@@ -234,7 +224,7 @@ class Tracked(Generic[R]):
                 entry.update({f"k_{n}": getattr(row, n) for n in self.key})
                 entry.update({f"v_{n}": v for n, v in touched.items()})
                 params.append(entry)
-            stmt = _update_of(self.table, self.key, tuple(names[i] for i in columns) + tuple(touched))
+            stmt = update_statement(self.table, self.key, tuple(names[i] for i in columns) + tuple(touched))
             await session.execute(stmt, params)
         self.loaded = [(row, values(row)) for row, _before in self.loaded] + [
             (row, values(row)) for row in self.added
@@ -246,7 +236,7 @@ _inserts: dict[str, Any] = {}
 _updates: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
-def _insert_of(table: Table) -> Any:
+def insert_statement(table: Table) -> Any:
     """One statement object a table, so its compiled form is cached."""
     stmt = _inserts.get(table.name)
     if stmt is None:
@@ -254,7 +244,7 @@ def _insert_of(table: Table) -> Any:
     return stmt
 
 
-def _update_of(table: Table, key: tuple[str, ...], names: tuple[str, ...]) -> Any:
+def update_statement(table: Table, key: tuple[str, ...], names: tuple[str, ...]) -> Any:
     cache_key = (table.name, key, names)
     stmt = _updates.get(cache_key)
     if stmt is None:
@@ -269,10 +259,6 @@ def _update_of(table: Table, key: tuple[str, ...], names: tuple[str, ...]) -> An
 
 def profile_tracker() -> Tracked[ProfileRow]:
     return Tracked(ProfileRow, LearningProfile, ("id",), touch={"updated_at": utcnow})
-
-
-def counter_tracker() -> Tracked[CounterRow]:
-    return Tracked(CounterRow, LearningCounter, ("organisation_id", "learner_id", "key"))
 
 
 def day_tracker() -> Tracked[DayRow]:
