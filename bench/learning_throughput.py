@@ -6,7 +6,14 @@ Two figures from the same run, on the same database file:
 - learning: the same number of `AnswerGraded` events recorded and delivered to the learning engine
   (review card, mastery, counters, XP ledger with daily caps, daily goal, streak, level, badges).
 
-    PYTHONPATH=src python bench/learning_throughput.py [--events 1000] [--learners 50]
+    PYTHONPATH=src python bench/learning_throughput.py [--events 1000] [--learners 50] [--default-gc]
+
+On SQLite the outbox is delivered in the served process (embedded mode), which settles its garbage
+collector after start-up (`app.settle_garbage_collector`: start-up objects frozen, rarer young
+collections); the bench does the same after its warm-up, before both timed parts, unless
+`--default-gc` keeps Python's defaults (full collections then walk every object of the process and
+land at random in one part or the other). The database is opened as the app opens it (WAL,
+synchronous=NORMAL, foreign keys; checked below).
 
 Output lines: ``BENCH <name> <value> <unit>``. Seeded, stops by itself (a few tens of seconds).
 """
@@ -28,8 +35,10 @@ import uuid  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
+from starguide.app import settle_garbage_collector  # noqa: E402
 from starguide.config import Settings  # noqa: E402
 from starguide.kit.events import AnswerGraded  # noqa: E402
 from starguide.kit.outbox import Dispatcher, record_event  # noqa: E402
@@ -121,7 +130,14 @@ async def _noop(session: AsyncSession, event: Any) -> None:
     del session, event
 
 
-async def run(events: int, learners: int, seed: int) -> dict[str, float]:
+async def _check_pragmas(runtime: Runtime) -> None:
+    async with runtime.db.session(write=False) as s:
+        journal = (await s.execute(text("PRAGMA journal_mode"))).scalar()
+        synchronous = (await s.execute(text("PRAGMA synchronous"))).scalar()
+    assert (journal, synchronous) == ("wal", 1), f"journal_mode={journal} synchronous={synchronous}"
+
+
+async def run(events: int, learners: int, seed: int, settle_gc: bool = True) -> dict[str, float]:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as folder:
         settings = _settings(Path(folder))
@@ -133,6 +149,9 @@ async def run(events: int, learners: int, seed: int) -> dict[str, float]:
             # Warm-up (connections, statement caches) outside the timed parts.
             await _record(runtime, _events(org, users, 50, rng))
             await runtime.dispatcher.drain()
+            await _check_pragmas(runtime)
+            if settle_gc:
+                settle_garbage_collector()
 
             baseline = Dispatcher(runtime.db, batch=200)
             baseline.subscribe(AnswerGraded, "bench.noop", _noop)
@@ -162,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--default-gc", action="store_true", help="keep Python's default garbage collector")
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.events, args.learners, args.seed))
+    result = asyncio.run(run(args.events, args.learners, args.seed, settle_gc=not args.default_gc))
     print(f"BENCH learning_throughput.baseline_outbox_noop {result['baseline_events_per_s']:.0f} events/s")
     print(f"BENCH learning_throughput.learning_engine {result['learning_events_per_s']:.0f} events/s")
     print(f"BENCH learning_throughput.learning_latency {result['learning_ms_per_event']:.2f} ms/event")

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from starguide.kit.events import AttemptSubmitted, DomainEvent, LessonCompleted, MentorHelpGiven
 from starguide.kit.outbox import OutboxEvent, record_event
 from starguide.learning.models import (
+    CompletedItem,
+    CourseSkill,
     DailyActivity,
     EarnedBadge,
     ItemDifficulty,
@@ -111,6 +113,9 @@ async def _state(harness: Any, s: Setting, events: list[DomainEvent]) -> dict[st
             return list((await session.scalars(stmt)).all())
 
         profile = (await rows(LearningProfile))[0]
+        course_skills = (
+            await session.scalars(select(CourseSkill).where(CourseSkill.organisation_id == org))
+        ).all()
         outbox = (await session.scalars(select(OutboxEvent).where(OutboxEvent.organisation_id == org))).all()
         return {
             "ledger": sorted(
@@ -128,17 +133,43 @@ async def _state(harness: Any, s: Setting, events: list[DomainEvent]) -> dict[st
                 profile.last_active_day,
                 round(profile.ability_mean, 9),
                 round(profile.ability_var, 9),
+                profile.streak_settled_through,
+                profile.streak_freezes,
+                profile.streak_counted_since_freeze,
+                profile.daily_goal_xp,
             ),
             "counters": sorted((r.key, r.value) for r in await rows(LearningCounter)),
             "days": sorted(
-                (r.day, r.xp, r.answers, r.correct, r.goal_met, r.streak_outcome)
+                (r.day, r.xp, r.answers, r.correct, r.goal_xp, r.goal_met, r.streak_outcome)
                 for r in await rows(DailyActivity)
             ),
             "badges": sorted((r.badge_key, r.tier) for r in await rows(EarnedBadge)),
             "cards": sorted(
-                (r.question_id, r.state, r.due, r.reps, r.lapses, r.window_count, r.last_correct)
+                (
+                    r.question_id,
+                    r.question_version,
+                    r.course_id,
+                    str(r.skill_ids),
+                    r.difficulty,
+                    r.state,
+                    r.step,
+                    None if r.stability is None else round(r.stability, 9),
+                    None if r.fsrs_difficulty is None else round(r.fsrs_difficulty, 9),
+                    r.due,
+                    r.last_review,
+                    r.reps,
+                    r.lapses,
+                    r.last_answered_at,
+                    r.last_correct,
+                    r.window_start,
+                    r.window_count,
+                )
                 for r in await rows(ReviewCard)
             ),
+            "completions": sorted(
+                (r.kind, r.item_id, r.course_id, r.first_at, r.count) for r in await rows(CompletedItem)
+            ),
+            "course_skills": sorted((r.course_id, r.skill_id) for r in course_skills),
             "mastery": sorted(
                 (
                     r.skill_id,
@@ -147,11 +178,17 @@ async def _state(harness: Any, s: Setting, events: list[DomainEvent]) -> dict[st
                     r.attempts,
                     r.correct,
                     r.assisted_attempts,
+                    r.assisted_correct,
                     r.mastered,
+                    None if r.last_day is None else round(r.last_day, 9),
+                    r.last_practised_at,
                 )
                 for r in await rows(SkillMastery)
             ),
-            "items": sorted((r.question_id, round(r.mean, 9), r.answers) for r in await rows(ItemDifficulty)),
+            "items": sorted(
+                (r.question_id, round(r.mean, 9), round(r.var, 9), r.answers)
+                for r in await rows(ItemDifficulty)
+            ),
             "out": sorted(
                 (
                     r.event_type,
@@ -167,29 +204,36 @@ async def _state(harness: Any, s: Setting, events: list[DomainEvent]) -> dict[st
         }
 
 
+# All events in one batch (every row is new to it), and batches of 7 (rows made by earlier batches
+# are loaded and updated by later ones).
+@pytest.mark.parametrize("size", [200, 7])
 async def test_a_batch_leaves_the_same_state_as_one_event_at_a_time(
-    harness: Any, caplog: pytest.LogCaptureFixture
+    harness: Any, caplog: pytest.LogCaptureFixture, size: int
 ) -> None:
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=4)
     together, alone = await setting(harness), await setting(harness)
     batch_events, single_events = _events(together, start), _events(alone, start)
 
     caplog.set_level(logging.INFO, logger="starguide.outbox")
-    async with harness.runtime.db.session() as session:
-        for e in batch_events:
-            record_event(session, e)
-    assert await harness.drain() >= len(batch_events)  # with the level and badge events it records
+    dispatcher = harness.runtime.dispatcher
+    dispatcher.batch = dispatcher.max_batch = size
+    try:
+        async with harness.runtime.db.session() as session:
+            for e in batch_events:
+                record_event(session, e)
+        assert await harness.drain() >= len(batch_events)  # with the level and badge events it records
+    finally:
+        dispatcher.batch, dispatcher.max_batch = 200, 1000
     assert "batch delivery failed" not in caplog.text  # the set-wise path did the work
 
-    dispatcher = harness.runtime.dispatcher
-    dispatcher.batch = 1  # one event a transaction: the handlers query as they go
+    dispatcher.batch = dispatcher.max_batch = 1  # one event a transaction: the handlers query as they go
     try:
         async with harness.runtime.db.session() as session:
             for e in single_events:
                 record_event(session, e)
         assert await harness.drain() >= len(single_events)
     finally:
-        dispatcher.batch = 200
+        dispatcher.batch, dispatcher.max_batch = 200, 1000
 
     batch_state = await _state(harness, together, batch_events)
     single_state = await _state(harness, alone, single_events)

@@ -6,7 +6,9 @@ restart can never apply an event twice, and an event committed before a crash is
 the next drain.
 
 Delivery is batched: a drain takes up to `batch` due events and delivers all of them, to all their
-subscribers, in event order, in one transaction (claims, work and completion together). Subscribers
+subscribers, in event order, in one transaction (claims, work and completion together). When that
+batch was full, a backlog has built up and the next batches take up to `max_batch` events: a batch's
+fixed cost (loading the rows of its learners) is then shared by more events. Subscribers
 may register a batch scope that loads what the whole batch needs in a few queries before the
 handlers run and writes set-wise after them. If anything in the batch fails, the transaction rolls
 back and the batch is delivered again one event and subscriber at a time, so a failing event is
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from starguide.kit.events import DomainEvent, parse_event
 from starguide.kit.models import Base
+from starguide.kit.sql import among
 from starguide.kit.time import Clock, utcnow
 
 logger = logging.getLogger("starguide.outbox")
@@ -81,9 +84,33 @@ def record_event(session: AsyncSession, event: DomainEvent) -> None:
     session.info["outbox_written"] = True
 
 
+@dataclass(frozen=True, slots=True)
+class DueEvent:
+    """What delivery needs of an outbox row (read with a Core select: no ORM instance per event)."""
+
+    id: uuid.UUID
+    event_type: str
+    payload: dict[str, Any]
+    attempts: int
+
+
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 # Called with the batch's session and events (in delivery order) around the handlers of a batch.
 BatchScope = Callable[[AsyncSession, Sequence[DomainEvent]], AbstractAsyncContextManager[None]]
+
+
+_claims: dict[str, Any] = {}
+
+
+def _claim_statement(dialect_name: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING of deliveries: the ones this transaction claimed."""
+    stmt = _claims.get(dialect_name)
+    if stmt is None:
+        table: Any = EventDelivery.__table__
+        dialect = sqlite_insert if dialect_name == "sqlite" else pg_insert
+        stmt = dialect(table).on_conflict_do_nothing().returning(table.c.event_id, table.c.subscriber)
+        _claims[dialect_name] = stmt
+    return stmt
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,7 @@ class Dispatcher:
         clock: Clock = utcnow,
         max_attempts: int = 12,
         batch: int = 200,
+        max_batch: int = 1000,
         coalesce_seconds: float = 0.05,
     ) -> None:
         self.db = db
@@ -109,6 +137,7 @@ class Dispatcher:
         self.clock = clock
         self.max_attempts = max_attempts
         self.batch = batch
+        self.max_batch = max_batch
         self._subscribers: dict[str, list[Subscriber]] = defaultdict(list)
         self._scopes: list[BatchScope] = []
         self._wakeup = asyncio.Event()
@@ -144,35 +173,37 @@ class Dispatcher:
         """Deliver every event that is due; returns how many events were completed."""
         async with self._lock:
             completed = 0
+            size = self.batch
             while True:
                 async with self.db.session(write=False) as session:
-                    rows = (
-                        await session.scalars(
-                            select(OutboxEvent)
-                            .where(
-                                OutboxEvent.completed_at.is_(None),
-                                OutboxEvent.failed_at.is_(None),
-                                OutboxEvent.available_at <= self.clock(),
-                            )
-                            .order_by(OutboxEvent.occurred_at, OutboxEvent.id)
-                            .limit(self.batch)
+                    t: Any = OutboxEvent.__table__
+                    result = await session.execute(
+                        select(t.c.id, t.c.event_type, t.c.payload, t.c.attempts)
+                        .where(
+                            t.c.completed_at.is_(None),
+                            t.c.failed_at.is_(None),
+                            t.c.available_at <= self.clock(),
                         )
-                    ).all()
+                        .order_by(t.c.occurred_at, t.c.id)
+                        .limit(size)
+                    )
+                    rows = [DueEvent(*record) for record in result.all()]
                 if not rows:
                     return completed
                 completed_now = await self._deliver_batch(rows)
                 completed += completed_now
-                if not completed_now or len(rows) < self.batch:
+                if not completed_now or len(rows) < size:
                     return completed
+                size = max(size, self.max_batch)  # a backlog
 
-    async def _deliver_batch(self, rows: Sequence[OutboxEvent]) -> int:
+    async def _deliver_batch(self, rows: Sequence[DueEvent]) -> int:
         """One query for what was already delivered, one transaction per pending delivery (the last
         one also completes its event), and one UPDATE completing every event with nothing left to do."""
         async with self.db.session(write=False) as session:
             delivered = (
                 await session.execute(
                     select(EventDelivery.event_id, EventDelivery.subscriber).where(
-                        EventDelivery.event_id.in_([row.id for row in rows])
+                        among(EventDelivery.event_id, [row.id for row in rows])
                     )
                 )
             ).all()
@@ -198,13 +229,13 @@ class Dispatcher:
             async with self.db.session() as session:
                 await session.execute(
                     update(OutboxEvent)
-                    .where(OutboxEvent.id.in_(nothing_left))
+                    .where(among(OutboxEvent.id, nothing_left))
                     .values(completed_at=self.clock())
                 )
             completed += len(nothing_left)
         return completed
 
-    async def _deliver_together(self, rows: Sequence[OutboxEvent], done: dict[uuid.UUID, set[str]]) -> int:
+    async def _deliver_together(self, rows: Sequence[DueEvent], done: dict[uuid.UUID, set[str]]) -> int:
         """Every pending delivery of `rows` in one transaction, in event order; returns events completed."""
         async with self.db.session() as session:
             ids = [row.id for row in rows]
@@ -213,7 +244,7 @@ class Dispatcher:
                 locked = set(
                     await session.scalars(
                         select(OutboxEvent.id)
-                        .where(OutboxEvent.id.in_(ids), OutboxEvent.completed_at.is_(None))
+                        .where(among(OutboxEvent.id, ids), OutboxEvent.completed_at.is_(None))
                         .with_for_update(skip_locked=True)
                     )
                 )
@@ -227,13 +258,9 @@ class Dispatcher:
             ]
             claimed: set[tuple[uuid.UUID, str]] = set()
             if wanted:
-                dialect = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-                result = await session.execute(
-                    dialect(EventDelivery)
-                    .values(wanted)
-                    .on_conflict_do_nothing()
-                    .returning(EventDelivery.event_id, EventDelivery.subscriber)
-                )
+                # An executemany of one cached statement: a VALUES list of hundreds of rows would be
+                # built and compiled anew for every batch.
+                result = await session.execute(_claim_statement(session.get_bind().dialect.name), wanted)
                 claimed = {(event_id, name) for event_id, name in result.all()}
             work = [
                 (parse_event(row.event_type, row.payload), subs)
@@ -255,12 +282,12 @@ class Dispatcher:
                 # What was not claimed here was delivered by someone else: every event is done.
                 await session.execute(
                     update(OutboxEvent)
-                    .where(OutboxEvent.id.in_([row.id for row in rows]))
+                    .where(among(OutboxEvent.id, [row.id for row in rows]))
                     .values(completed_at=self.clock())
                 )
             return len(rows)
 
-    async def _deliver(self, row: OutboxEvent, pending: list[Subscriber]) -> bool:
+    async def _deliver(self, row: DueEvent, pending: list[Subscriber]) -> bool:
         """Deliver to each pending subscriber; True when the event was completed here."""
         event = parse_event(row.event_type, row.payload)
         for index, sub in enumerate(pending):
@@ -286,7 +313,7 @@ class Dispatcher:
                 return False
         return False
 
-    async def _record_failure(self, row: OutboxEvent, subscriber: str, exc: Exception) -> None:
+    async def _record_failure(self, row: DueEvent, subscriber: str, exc: Exception) -> None:
         attempts = row.attempts + 1
         delay = min(3600.0, 2.0**attempts)
         values: dict[str, Any] = {

@@ -2,9 +2,10 @@
 
 Each handler runs in the dispatcher's write transaction for that event. When the outbox delivers a
 batch of events together, `batch_scope` first loads what the whole batch needs (profiles, counters,
-days, XP paid today, cards, mastery, badges, …) in a few queries per organisation; the handlers then
-compute in memory on those rows, and the batch's ledger and badge rows are inserted set-wise at the
-end (the session writes the changed rows in one flush). The learner's profile row is
+days, XP paid today, cards, mastery, badges, …) in a few Core queries per organisation, as plain rows
+(`rows.py`); the handlers then compute in memory on those rows, exactly as on the ORM rows of an event
+delivered alone, and at the end the batch's new rows are inserted and its changed rows updated with
+one executemany a table (ledger and badge rows with ON CONFLICT DO NOTHING). The learner's profile row is
 locked first (`FOR UPDATE` on PostgreSQL; SQLite serialises writers anyway), so two events of the same
 learner delivered at once apply one after the other. XP goes to the append-only ledger with
 `ON CONFLICT DO NOTHING` on (source event, rule): a duplicate delivery pays nothing, and only XP that
@@ -22,8 +23,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fsrs import Rating
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TupleType
 
 from starguide.auth.models import User
 from starguide.kit.events import (
@@ -35,7 +37,9 @@ from starguide.kit.events import (
     LevelReached,
     MentorHelpGiven,
 )
+from starguide.kit.ids import uuid7
 from starguide.kit.outbox import record_event
+from starguide.kit.sql import among
 from starguide.kit.tenancy import scoped
 from starguide.learning import badges, leaderboards, levels, mastery, reviews, streaks, xp
 from starguide.learning.badges import Counter
@@ -55,7 +59,33 @@ from starguide.learning.models import (
     Vacation,
     XPLedgerEntry,
 )
-from starguide.learning.queries import insert_ignore, is_sqlite, tenant
+from starguide.learning.queries import insert_ignore, insert_ignore_many, is_sqlite, tenant
+from starguide.learning.rows import (
+    AssistLike,
+    Card,
+    CardRow,
+    Completion,
+    CompletionRow,
+    Day,
+    DayRow,
+    Item,
+    ItemRow,
+    Mastery,
+    MasteryRow,
+    Profile,
+    ProfileRow,
+    Tracked,
+    assist_select,
+    assists_of,
+    card_tracker,
+    completion_tracker,
+    day_tracker,
+    insert_statement,
+    item_tracker,
+    mastery_tracker,
+    profile_tracker,
+    update_statement,
+)
 
 # The mentor's help counts for answers within this time after it.
 ASSIST_WINDOW = timedelta(minutes=15)
@@ -82,13 +112,16 @@ class Preload:
 
     Keys are (organisation, learner, …). A key that is present is the truth for the whole batch
     (None: known not to exist yet); a key that is absent was not loaded and is read from the database
-    on first use. Ledger and badge rows are inserted together when the batch ends.
+    on first use. Rows are plain `rows.*Row` objects read with Core selects; each table's `Tracked`
+    writes the new and changed ones when the batch ends, with the ledger and badge rows.
     """
 
-    profiles: dict[OrgLearner, LearningProfile] = field(default_factory=dict)
+    profiles: dict[OrgLearner, ProfileRow] = field(default_factory=dict)
     time_zones: dict[uuid.UUID, str] = field(default_factory=dict)
-    counters: dict[OrgLearner, dict[str, LearningCounter]] = field(default_factory=dict)
-    days: dict[LearnerDay, DailyActivity | None] = field(default_factory=dict)
+    # Counter values of the batch's learners, shared with each event's Context, and as they were loaded.
+    counters: dict[OrgLearner, dict[str, int]] = field(default_factory=dict)
+    counters_loaded: dict[OrgLearner, dict[str, int]] = field(default_factory=dict)
+    days: dict[LearnerDay, DayRow | None] = field(default_factory=dict)
     paid: dict[LearnerDay, dict[str, int]] = field(default_factory=dict)
     ledger_keys: set[tuple[uuid.UUID, str]] = field(default_factory=set)
     ledger_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -96,17 +129,23 @@ class Preload:
     custom: dict[uuid.UUID, list[badges.BadgeSpec]] = field(default_factory=dict)
     earned: dict[OrgLearner, set[tuple[str, int]]] = field(default_factory=dict)
     badge_rows: list[dict[str, Any]] = field(default_factory=list)
-    assists: dict[OrgLearner, list[Assist]] = field(default_factory=dict)
-    cards: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], ReviewCard | None] = field(default_factory=dict)
-    items: dict[tuple[uuid.UUID, uuid.UUID], ItemDifficulty | None] = field(default_factory=dict)
-    mastery: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], SkillMastery | None] = field(default_factory=dict)
+    assists: dict[OrgLearner, list[AssistLike]] = field(default_factory=dict)
+    cards: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], CardRow | None] = field(default_factory=dict)
+    items: dict[tuple[uuid.UUID, uuid.UUID], ItemRow | None] = field(default_factory=dict)
+    mastery: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], MasteryRow | None] = field(default_factory=dict)
     course_skills: set[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = field(default_factory=set)
     course_skill_rows: list[dict[str, Any]] = field(default_factory=list)
     skill_ids: dict[tuple[uuid.UUID, uuid.UUID | None, str], uuid.UUID] = field(default_factory=dict)
-    completions: dict[tuple[uuid.UUID, uuid.UUID, str, uuid.UUID], CompletedItem | None] = field(
+    completions: dict[tuple[uuid.UUID, uuid.UUID, str, uuid.UUID], CompletionRow | None] = field(
         default_factory=dict
     )
     org_settings: dict[uuid.UUID, tuple[str, bool]] = field(default_factory=dict)
+    profile_rows: Tracked[ProfileRow] = field(default_factory=profile_tracker)
+    day_rows: Tracked[DayRow] = field(default_factory=day_tracker)
+    card_rows: Tracked[CardRow] = field(default_factory=card_tracker)
+    mastery_rows: Tracked[MasteryRow] = field(default_factory=mastery_tracker)
+    item_rows: Tracked[ItemRow] = field(default_factory=item_tracker)
+    completion_rows: Tracked[CompletionRow] = field(default_factory=completion_tracker)
 
 
 def preload_of(session: AsyncSession) -> Preload | None:
@@ -122,7 +161,7 @@ class Context:
     org_id: uuid.UUID
     learner_id: uuid.UUID
     now: datetime
-    profile: LearningProfile
+    profile: Profile
     tz: str
     day: date
     counters: dict[str, int] = field(default_factory=dict)
@@ -140,6 +179,8 @@ class Context:
 
     def _set(self, key: str, value: int) -> None:
         self.counters[key] = value
+        if self.pre is not None:
+            return  # `counters` is the batch's own dict of the learner's counters, written at its end
         row = self.counter_rows.get(key)
         if row is None:
             row = LearningCounter(
@@ -195,8 +236,7 @@ async def _context(
             cache=cache,
             pre=pre,
         )
-        ctx.counter_rows = pre.counters.setdefault((org_id, learner_id), {})
-        ctx.counters = {key: row.value for key, row in ctx.counter_rows.items()}
+        ctx.counters = pre.counters.setdefault((org_id, learner_id), {})
         return ctx
     # Rows added by an earlier event in the same transaction must be visible to this one.
     await session.flush()
@@ -215,36 +255,49 @@ async def _context(
     return ctx
 
 
-async def _get_day(ctx: Context, day: date) -> DailyActivity | None:
+async def _get_day(ctx: Context, day: date) -> Day | None:
     key = (ctx.org_id, ctx.learner_id, day)
-    if ctx.pre is not None and key in ctx.pre.days:
-        return ctx.pre.days[key]
-    row = await ctx.session.get(DailyActivity, key)
+    pre = ctx.pre
+    if pre is None:
+        return await ctx.session.get(DailyActivity, key)
+    if key not in pre.days:
+        t = pre.day_rows
+        found = await t.load(
+            ctx.session,
+            scoped(t.select(), t.c, ctx.org_id).where(t.c.learner_id == ctx.learner_id, t.c.day == day),
+        )
+        pre.days[key] = found[0] if found else None
+    return pre.days[key]
+
+
+def _add_day(ctx: Context, day: date, streak_outcome: str | None = None) -> Day:
+    """A new day row of the learner (its goal is the learner's goal now)."""
+    goal = ctx.profile.daily_goal_xp
     if ctx.pre is not None:
-        ctx.pre.days[key] = row
-    return row
+        row = ctx.pre.day_rows.add(
+            DayRow(ctx.org_id, ctx.learner_id, day, 0, 0, 0, goal, False, streak_outcome)
+        )
+        ctx.pre.days[(ctx.org_id, ctx.learner_id, day)] = row
+        return row
+    orm = DailyActivity(
+        organisation_id=ctx.org_id,
+        learner_id=ctx.learner_id,
+        day=day,
+        xp=0,
+        answers=0,
+        correct=0,
+        goal_xp=goal,
+        goal_met=False,
+        streak_outcome=streak_outcome,
+    )
+    ctx.session.add(orm)
+    return orm
 
 
-def _add_day(ctx: Context, row: DailyActivity) -> None:
-    ctx.session.add(row)
-    if ctx.pre is not None:
-        ctx.pre.days[(row.organisation_id, row.learner_id, row.day)] = row
-
-
-async def _today(ctx: Context) -> DailyActivity:
+async def _today(ctx: Context) -> Day:
     row = await _get_day(ctx, ctx.day)
     if row is None:
-        row = DailyActivity(
-            organisation_id=ctx.org_id,
-            learner_id=ctx.learner_id,
-            day=ctx.day,
-            xp=0,
-            answers=0,
-            correct=0,
-            goal_xp=ctx.profile.daily_goal_xp,
-            goal_met=False,
-        )
-        _add_day(ctx, row)
+        row = _add_day(ctx, ctx.day)
         local = ctx.now.astimezone(streaks.zone(ctx.tz))
         if local.hour < EARLY_HOUR:
             ctx.bump(Counter.EARLY_DAYS)
@@ -271,7 +324,7 @@ async def _pay(
     source_event_id: uuid.UUID,
     awards: Iterable[xp.Award],
     course_id: uuid.UUID | None,
-    day: DailyActivity,
+    day: Day,
 ) -> int:
     """Write the awards (capped per rule and day) to the ledger; returns the XP actually inserted."""
     awards = [a for a in awards if a.amount > 0]
@@ -312,7 +365,7 @@ def _ledger_row(
     }
 
 
-def _credit(ctx: Context, day: DailyActivity, course_id: uuid.UUID | None, total: int) -> None:
+def _credit(ctx: Context, day: Day, course_id: uuid.UUID | None, total: int) -> None:
     """XP actually inserted adds to the learner's total, the day and the course."""
     if total:
         ctx.profile.xp_total += total
@@ -326,7 +379,7 @@ def _pay_in_batch(
     source_event_id: uuid.UUID,
     awards: list[xp.Award],
     course_id: uuid.UUID | None,
-    day: DailyActivity,
+    day: Day,
 ) -> int:
     """`_pay` on the batch's rows: what the ledger already holds was loaded with the batch (under the
     profiles' locks), so a duplicate (event, rule) is skipped here and the row is inserted at the end."""
@@ -358,7 +411,7 @@ async def _vacations(ctx: Context) -> list[streaks.Vacation]:
     return [streaks.Vacation(r.start_day, r.end_day) for r in rows]
 
 
-def streak_state(profile: LearningProfile) -> streaks.StreakState:
+def streak_state(profile: Profile) -> streaks.StreakState:
     return streaks.StreakState(
         current=profile.streak_current,
         longest=profile.streak_longest,
@@ -369,7 +422,7 @@ def streak_state(profile: LearningProfile) -> streaks.StreakState:
     )
 
 
-def _store_streak(profile: LearningProfile, state: streaks.StreakState) -> None:
+def _store_streak(profile: Profile, state: streaks.StreakState) -> None:
     profile.streak_current = state.current
     profile.streak_longest = state.longest
     profile.streak_last_counted = state.last_counted
@@ -378,7 +431,7 @@ def _store_streak(profile: LearningProfile, state: streaks.StreakState) -> None:
     profile.streak_counted_since_freeze = state.counted_since_freeze
 
 
-async def _check_goal(ctx: Context, day: DailyActivity, source_event_id: uuid.UUID) -> None:
+async def _check_goal(ctx: Context, day: Day, source_event_id: uuid.UUID) -> None:
     """Meeting the day's goal pays once, counts the streak day and may earn a freeze."""
     if day.goal_met or day.xp < day.goal_xp:
         return
@@ -393,20 +446,7 @@ async def _check_goal(ctx: Context, day: DailyActivity, source_event_id: uuid.UU
             continue
         past = await _get_day(ctx, outcome.day)
         if past is None:
-            _add_day(
-                ctx,
-                DailyActivity(
-                    organisation_id=ctx.org_id,
-                    learner_id=ctx.learner_id,
-                    day=outcome.day,
-                    xp=0,
-                    answers=0,
-                    correct=0,
-                    goal_xp=ctx.profile.daily_goal_xp,
-                    goal_met=False,
-                    streak_outcome=outcome.outcome,
-                ),
-            )
+            _add_day(ctx, outcome.day, outcome.outcome)
         else:
             past.streak_outcome = outcome.outcome
     ctx.bump(Counter.GOALS_MET)
@@ -549,7 +589,7 @@ async def _award_badges_in_batch(ctx: Context, pre: Preload) -> None:
         )
 
 
-def _assist_covers(row: Assist, question_id: uuid.UUID, wanted_skills: set[str]) -> bool:
+def _assist_covers(row: AssistLike, question_id: uuid.UUID, wanted_skills: set[str]) -> bool:
     """Whether the mentor's help `row` was about this question or one of these skills."""
     helped = row.skill_ids or {}
     return (
@@ -668,14 +708,25 @@ async def _apply_answer(ctx: Context, event: Graded) -> None:
     ctx.best(Counter.ANSWERS_DAY_BEST, day.answers)
 
     card_key = (ctx.org_id, ctx.learner_id, event.question_id)
-    if ctx.pre is not None and card_key in ctx.pre.cards:
-        card = ctx.pre.cards[card_key]
-    else:
+    pre = ctx.pre
+    card: Card | None
+    if pre is None:
         card = await session.scalar(
             scoped(select(ReviewCard), ReviewCard, ctx.org_id).where(
                 ReviewCard.learner_id == ctx.learner_id, ReviewCard.question_id == event.question_id
             )
         )
+    else:
+        if card_key not in pre.cards:
+            t = pre.card_rows
+            found = await t.load(
+                session,
+                scoped(t.select(), t.c, ctx.org_id).where(
+                    t.c.learner_id == ctx.learner_id, t.c.question_id == event.question_id
+                ),
+            )
+            pre.cards[card_key] = found[0] if found else None
+        card = pre.cards[card_key]
     seen_before = card is not None
     due_review = card is not None and card.state == 2 and card.due <= ctx.now
     recent = 0
@@ -683,25 +734,37 @@ async def _apply_answer(ctx: Context, event: Graded) -> None:
     previously_wrong = False
     if card is None:
         data = reviews.new_card(ctx.now)
-        card = ReviewCard(
-            organisation_id=ctx.org_id,
-            learner_id=ctx.learner_id,
-            question_id=event.question_id,
-            question_version=event.question_version,
-            course_id=event.course_id,
-            skill_ids={"ids": [str(s) for s in event.skill_ids]},
-            difficulty=event.difficulty,
-            state=data.state,
-            step=data.step,
-            due=data.due,
-            window_start=ctx.now,
-            window_count=0,
-            reps=0,
-            lapses=0,
-        )
-        session.add(card)
-        if ctx.pre is not None:
-            ctx.pre.cards[card_key] = card
+        values: dict[str, Any] = {
+            "organisation_id": ctx.org_id,
+            "learner_id": ctx.learner_id,
+            "question_id": event.question_id,
+            "question_version": event.question_version,
+            "course_id": event.course_id,
+            "skill_ids": {"ids": [str(s) for s in event.skill_ids]},
+            "difficulty": event.difficulty,
+            "state": data.state,
+            "step": data.step,
+            "due": data.due,
+            "window_start": ctx.now,
+            "window_count": 0,
+            "reps": 0,
+            "lapses": 0,
+        }
+        if pre is not None:
+            # Every column is set below (store_card and the answer's own fields).
+            row = CardRow(
+                id=uuid7(),
+                stability=None,
+                fsrs_difficulty=None,
+                last_review=None,
+                last_answered_at=None,
+                last_correct=None,
+                **values,
+            )
+            card = pre.cards[card_key] = pre.card_rows.add(row)
+        else:
+            card = ReviewCard(**values)
+            session.add(card)
     else:
         previous_answer = card.last_answered_at
         previously_wrong = card.last_correct is False
@@ -763,7 +826,7 @@ async def _apply_answer(ctx: Context, event: Graded) -> None:
     await _finish(ctx, event.event_id)
 
 
-def card_data(card: ReviewCard) -> reviews.CardData:
+def card_data(card: Card) -> reviews.CardData:
     return reviews.CardData(
         state=card.state,
         step=card.step,
@@ -776,7 +839,7 @@ def card_data(card: ReviewCard) -> reviews.CardData:
     )
 
 
-def store_card(card: ReviewCard, data: reviews.CardData) -> None:
+def store_card(card: Card, data: reviews.CardData) -> None:
     card.state = data.state
     card.step = data.step
     card.stability = data.stability
@@ -791,18 +854,26 @@ async def _update_mastery(ctx: Context, event: Graded, assisted: bool) -> None:
     session = ctx.session
     pre = ctx.pre
     item_key = (ctx.org_id, event.question_id)
-    if pre is not None and item_key in pre.items:
-        item_row = pre.items[item_key]
-    else:
+    item_row: Item | None
+    if pre is None:
         item_row = await session.get(ItemDifficulty, item_key)
+    else:
+        if item_key not in pre.items:
+            t = pre.item_rows
+            found = await t.load(
+                session, scoped(t.select(), t.c, ctx.org_id).where(t.c.question_id == event.question_id)
+            )
+            pre.items[item_key] = found[0] if found else None
+        item_row = pre.items[item_key]
     prior = mastery.item_prior(event.difficulty)
     item = prior if item_row is None else mastery.Belief(item_row.mean, item_row.var)
     learner = mastery.Belief(ctx.profile.ability_mean, ctx.profile.ability_var)
     day_number = mastery.to_days(ctx.now)
     score = event.score if not event.correct or event.score > 0 else 1.0
     mastery_keys = [(ctx.org_id, ctx.learner_id, s) for s in event.skill_ids]
-    existing: dict[uuid.UUID, SkillMastery]
-    if pre is not None and all(k in pre.mastery for k in mastery_keys):
+    existing: dict[uuid.UUID, Mastery]
+    if pre is not None:
+        await _load_mastery(ctx, pre, [k[2] for k in mastery_keys if k not in pre.mastery])
         existing = {k[2]: m for k in mastery_keys if (m := pre.mastery[k]) is not None}
     else:
         existing = {
@@ -821,21 +892,39 @@ async def _update_mastery(ctx: Context, event: Graded, assisted: bool) -> None:
         row = existing.get(skill_id)
         if row is None:
             prior_skill = mastery.skill_prior()
-            row = SkillMastery(
-                organisation_id=ctx.org_id,
-                learner_id=ctx.learner_id,
-                skill_id=skill_id,
-                mean=prior_skill.mean,
-                var=prior_skill.var,
-                attempts=0,
-                correct=0,
-                assisted_attempts=0,
-                assisted_correct=0,
-                mastered=False,
-            )
-            session.add(row)
             if pre is not None:
+                # last_day and last_practised_at are set below, as for the model's row.
+                row = pre.mastery_rows.add(
+                    MasteryRow(
+                        ctx.org_id,
+                        ctx.learner_id,
+                        skill_id,
+                        prior_skill.mean,
+                        prior_skill.var,
+                        None,
+                        0,
+                        0,
+                        0,
+                        0,
+                        False,
+                        None,
+                    )
+                )
                 pre.mastery[(ctx.org_id, ctx.learner_id, skill_id)] = row
+            else:
+                row = SkillMastery(
+                    organisation_id=ctx.org_id,
+                    learner_id=ctx.learner_id,
+                    skill_id=skill_id,
+                    mean=prior_skill.mean,
+                    var=prior_skill.var,
+                    attempts=0,
+                    correct=0,
+                    assisted_attempts=0,
+                    assisted_correct=0,
+                    mastered=False,
+                )
+                session.add(row)
             new_skills += 1
         belief = mastery.SkillBelief(row.mean, row.var, row.last_day, row.attempts)
         result = mastery.update(
@@ -874,16 +963,20 @@ async def _update_mastery(ctx: Context, event: Graded, assisted: bool) -> None:
         ctx.bump(Counter.SKILLS_PRACTISED, new_skills)
     ctx.profile.ability_mean, ctx.profile.ability_var = learner.mean, learner.var
     if item_row is None:
-        item_row = ItemDifficulty(
-            organisation_id=ctx.org_id,
-            question_id=event.question_id,
-            mean=item.mean,
-            var=item.var,
-            answers=1,
-        )
-        session.add(item_row)
         if pre is not None:
-            pre.items[item_key] = item_row
+            pre.items[item_key] = pre.item_rows.add(
+                ItemRow(ctx.org_id, event.question_id, item.mean, item.var, 1)
+            )
+        else:
+            session.add(
+                ItemDifficulty(
+                    organisation_id=ctx.org_id,
+                    question_id=event.question_id,
+                    mean=item.mean,
+                    var=item.var,
+                    answers=1,
+                )
+            )
     else:
         item_row.mean, item_row.var, item_row.answers = item.mean, item.var, item_row.answers + 1
     if event.course_id is not None and newly_mastered:
@@ -928,18 +1021,9 @@ async def _course_mastery_in_batch(ctx: Context, pre: Preload, course_id: uuid.U
     """(skills mastered, skills) of a course for the learner, from the batch's rows (the course's
     skills were loaded with the batch; mastery rows of skills it did not touch are read once)."""
     skill_ids = [s for org, course, s in pre.course_skills if org == ctx.org_id and course == course_id]
-    unknown = [s for s in skill_ids if (ctx.org_id, ctx.learner_id, s) not in pre.mastery]
-    if unknown:
-        for skill_id in unknown:
-            pre.mastery[(ctx.org_id, ctx.learner_id, skill_id)] = None
-        for row in (
-            await ctx.session.scalars(
-                scoped(select(SkillMastery), SkillMastery, ctx.org_id).where(
-                    SkillMastery.learner_id == ctx.learner_id, SkillMastery.skill_id.in_(unknown)
-                )
-            )
-        ).all():
-            pre.mastery[(ctx.org_id, ctx.learner_id, row.skill_id)] = row
+    await _load_mastery(
+        ctx, pre, [s for s in skill_ids if (ctx.org_id, ctx.learner_id, s) not in pre.mastery]
+    )
     mastered = 0
     for skill_id in skill_ids:
         belief = pre.mastery[(ctx.org_id, ctx.learner_id, skill_id)]
@@ -948,13 +1032,45 @@ async def _course_mastery_in_batch(ctx: Context, pre: Preload, course_id: uuid.U
     return mastered, len(skill_ids)
 
 
+async def _load_mastery(ctx: Context, pre: Preload, skill_ids: list[uuid.UUID]) -> None:
+    """The learner's mastery rows of skills the batch has not loaded yet (None for those not there)."""
+    if not skill_ids:
+        return
+    for skill_id in skill_ids:
+        pre.mastery[(ctx.org_id, ctx.learner_id, skill_id)] = None
+    t = pre.mastery_rows
+    for row in await t.load(
+        ctx.session,
+        scoped(t.select(), t.c, ctx.org_id).where(
+            t.c.learner_id == ctx.learner_id, among(t.c.skill_id, skill_ids)
+        ),
+    ):
+        pre.mastery[(ctx.org_id, ctx.learner_id, row.skill_id)] = row
+
+
 async def _complete(ctx: Context, kind: str, item_id: uuid.UUID, course_id: uuid.UUID | None) -> bool:
     """Record a completion; True when it is the first one of this lesson or quiz."""
     key = (ctx.org_id, ctx.learner_id, kind, item_id)
-    if ctx.pre is not None and key in ctx.pre.completions:
-        row = ctx.pre.completions[key]
-    else:
+    pre = ctx.pre
+    row: Completion | None
+    if pre is None:
         row = await ctx.session.get(CompletedItem, key)
+    else:
+        if key not in pre.completions:
+            t = pre.completion_rows
+            found = await t.load(
+                ctx.session,
+                scoped(t.select(), t.c, ctx.org_id).where(
+                    t.c.learner_id == ctx.learner_id, t.c.kind == kind, t.c.item_id == item_id
+                ),
+            )
+            pre.completions[key] = found[0] if found else None
+        row = pre.completions[key]
+    if row is None and pre is not None:
+        pre.completions[key] = pre.completion_rows.add(
+            CompletionRow(ctx.org_id, ctx.learner_id, kind, item_id, course_id, ctx.now, 1)
+        )
+        return True
     if row is None:
         row = CompletedItem(
             organisation_id=ctx.org_id,
@@ -966,8 +1082,6 @@ async def _complete(ctx: Context, kind: str, item_id: uuid.UUID, course_id: uuid
             count=1,
         )
         ctx.session.add(row)
-        if ctx.pre is not None:
-            ctx.pre.completions[key] = row
         return True
     row.count += 1
     return False
@@ -1120,27 +1234,24 @@ async def _load_org(
 ) -> None:
     learners = sorted({e.user_id for e in events} | set(helped))
     # Profiles first, locked in a fixed order (two batches never wait on each other in a cycle).
-    stmt = (
-        scoped(select(LearningProfile), LearningProfile, org_id)
-        .where(LearningProfile.learner_id.in_(learners))
-        .order_by(LearningProfile.learner_id)
-    )
+    tp = pre.profile_rows
+    stmt = scoped(tp.select(), tp.c, org_id).where(among(tp.c.learner_id, learners)).order_by(tp.c.learner_id)
     if not is_sqlite(session):
         stmt = stmt.with_for_update()
-    profiles = {p.learner_id: p for p in (await session.scalars(stmt)).all()}
+    profiles = {p.learner_id: p for p in await tp.load(session, stmt)}
     missing = [learner for learner in learners if learner not in profiles]
     if missing:
         rows = [{"id": uuid.uuid4(), "organisation_id": org_id, "learner_id": m} for m in missing]
         await session.execute(insert_ignore(session, LearningProfile, rows))
-        again = stmt.where(LearningProfile.learner_id.in_(missing))
-        profiles.update({p.learner_id: p for p in (await session.scalars(again)).all()})
+        again = stmt.where(among(tp.c.learner_id, missing))
+        profiles.update({p.learner_id: p for p in await tp.load(session, again)})
     for learner, profile in profiles.items():
         pre.profiles[(org_id, learner)] = profile
     pre.time_zones.update(
         {
             uid: tz or "UTC"
             for uid, tz in (
-                await session.execute(select(User.id, User.time_zone).where(User.id.in_(learners)))
+                await session.execute(select(User.id, User.time_zone).where(among(User.id, learners)))
             ).all()
         }
     )
@@ -1149,14 +1260,15 @@ async def _load_org(
         pre.vacations.setdefault((org_id, learner), [])
         pre.earned.setdefault((org_id, learner), set())
         pre.assists.setdefault((org_id, learner), [])
-    for counter in (
-        await session.scalars(
-            scoped(select(LearningCounter), LearningCounter, org_id).where(
-                LearningCounter.learner_id.in_(learners)
-            )
+    tc = LearningCounter.__table__.c
+    for learner, key, value in (
+        await session.execute(
+            scoped(select(tc.learner_id, tc.key, tc.value), tc, org_id).where(among(tc.learner_id, learners))
         )
     ).all():
-        pre.counters[(org_id, counter.learner_id)][counter.key] = counter
+        pre.counters[(org_id, learner)][key] = value
+    for learner in learners:
+        pre.counters_loaded[(org_id, learner)] = dict(pre.counters[(org_id, learner)])
 
     # The learner's local day of each event, and the source ids that could already be in the ledger.
     day_keys: set[LearnerDay] = set()
@@ -1170,13 +1282,11 @@ async def _load_org(
     for key in day_keys:
         pre.days[key] = None
         pre.paid[key] = {}
-    for activity in (
-        await session.scalars(
-            scoped(select(DailyActivity), DailyActivity, org_id).where(
-                DailyActivity.learner_id.in_(learners), DailyActivity.day.in_(days)
-            )
-        )
-    ).all():
+    td = pre.day_rows
+    for activity in await td.load(
+        session,
+        scoped(td.select(), td.c, org_id).where(among(td.c.learner_id, learners), among(td.c.day, days)),
+    ):
         pre.days[(org_id, activity.learner_id, activity.day)] = activity
     paid = await session.execute(
         tenant(
@@ -1189,7 +1299,7 @@ async def _load_org(
             XPLedgerEntry,
             org_id,
         )
-        .where(XPLedgerEntry.learner_id.in_(learners), XPLedgerEntry.local_day.in_(days))
+        .where(among(XPLedgerEntry.learner_id, learners), among(XPLedgerEntry.local_day, days))
         .group_by(XPLedgerEntry.learner_id, XPLedgerEntry.local_day, XPLedgerEntry.rule)
     )
     for learner, day, rule, total in paid.all():
@@ -1197,14 +1307,14 @@ async def _load_org(
             pre.paid[(org_id, learner, day)][rule] = int(total or 0)
     ledger = await session.execute(
         select(XPLedgerEntry.source_event_id, XPLedgerEntry.rule).where(
-            XPLedgerEntry.source_event_id.in_(sources)
+            among(XPLedgerEntry.source_event_id, sources)
         )
     )
     pre.ledger_keys.update((source, rule) for source, rule in ledger.all())
 
     for vacation in (
         await session.scalars(
-            scoped(select(Vacation), Vacation, org_id).where(Vacation.learner_id.in_(learners))
+            scoped(select(Vacation), Vacation, org_id).where(among(Vacation.learner_id, learners))
         )
     ).all():
         pre.vacations[(org_id, vacation.learner_id)].append(
@@ -1215,7 +1325,7 @@ async def _load_org(
         await session.execute(
             tenant(
                 select(EarnedBadge.learner_id, EarnedBadge.badge_key, EarnedBadge.tier), EarnedBadge, org_id
-            ).where(EarnedBadge.learner_id.in_(learners))
+            ).where(among(EarnedBadge.learner_id, learners))
         )
     ).all():
         pre.earned[(org_id, learner)].add((key, tier))
@@ -1233,14 +1343,13 @@ async def _load_org(
     if items:
         for learner, kind, item_id in items:
             pre.completions[(org_id, learner, kind, item_id)] = None
-        for done in (
-            await session.scalars(
-                scoped(select(CompletedItem), CompletedItem, org_id).where(
-                    CompletedItem.learner_id.in_(learners),
-                    CompletedItem.item_id.in_(sorted({i for _, _, i in items})),
-                )
-            )
-        ).all():
+        tco = pre.completion_rows
+        for done in await tco.load(
+            session,
+            scoped(tco.select(), tco.c, org_id).where(
+                among(tco.c.learner_id, learners), among(tco.c.item_id, sorted({i for _, _, i in items}))
+            ),
+        ):
             item_key = (org_id, done.learner_id, done.kind, done.item_id)
             if item_key in pre.completions:
                 pre.completions[item_key] = done
@@ -1255,35 +1364,38 @@ async def _load_answers(
 ) -> None:
     start = min(e.occurred_at for e in answers) - ASSIST_WINDOW
     end = max(e.occurred_at for e in answers)
-    for assist in (
-        await session.scalars(
-            scoped(select(Assist), Assist, org_id).where(
-                Assist.learner_id.in_(learners), Assist.at >= start, Assist.at <= end
-            )
+    stmt = assist_select()
+    found = await session.execute(
+        scoped(stmt, Assist, org_id).where(
+            among(Assist.learner_id, learners), Assist.at >= start, Assist.at <= end
         )
-    ).all():
+    )
+    for assist in assists_of(found.all()):
         pre.assists[(org_id, assist.learner_id)].append(assist)
     questions = sorted({e.question_id for e in answers})
     for e in answers:
         pre.cards[(org_id, e.user_id, e.question_id)] = None
-    for card in (
-        await session.scalars(
-            scoped(select(ReviewCard), ReviewCard, org_id).where(
-                ReviewCard.learner_id.in_(learners), ReviewCard.question_id.in_(questions)
+    tr = pre.card_rows
+    # The (learner, question) pairs of the batch, not every card of its learners on its questions:
+    # a learner's history of cards grows without bound.
+    pairs = sorted({(e.user_id, e.question_id) for e in answers})
+    for card in await tr.load(
+        session,
+        scoped(tr.select(), tr.c, org_id).where(
+            tuple_(tr.c.learner_id, tr.c.question_id).in_(
+                bindparam(
+                    None, pairs, expanding=True, type_=TupleType(tr.c.learner_id.type, tr.c.question_id.type)
+                )
             )
-        )
-    ).all():
-        if (org_id, card.learner_id, card.question_id) in pre.cards:
-            pre.cards[(org_id, card.learner_id, card.question_id)] = card
+        ),
+    ):
+        pre.cards[(org_id, card.learner_id, card.question_id)] = card
     for question in questions:
         pre.items[(org_id, question)] = None
-    for item in (
-        await session.scalars(
-            scoped(select(ItemDifficulty), ItemDifficulty, org_id).where(
-                ItemDifficulty.question_id.in_(questions)
-            )
-        )
-    ).all():
+    ti = pre.item_rows
+    for item in await ti.load(
+        session, scoped(ti.select(), ti.c, org_id).where(among(ti.c.question_id, questions))
+    ):
         pre.items[(org_id, item.question_id)] = item
 
     # Skill slugs to ids, as `skill_ids_for` resolves them, for every (course, slug) of the batch.
@@ -1295,7 +1407,7 @@ async def _load_answers(
     if courses and slugs:
         rows = await session.execute(
             tenant(select(Skill.course_id, Skill.slug, Skill.id), Skill, org_id).where(
-                Skill.course_id.in_(courses), Skill.slug.in_(slugs)
+                among(Skill.course_id, courses), among(Skill.slug, slugs)
             )
         )
         known = {(course, slug): skill for course, slug, skill in rows.all()}
@@ -1308,40 +1420,75 @@ async def _load_answers(
             pre.skill_ids[(org_id, e.course_id, slug)] = resolved
             pre.mastery[(org_id, e.user_id, resolved)] = None
             skill_ids.add(resolved)
-    for belief in (
-        await session.scalars(
-            scoped(select(SkillMastery), SkillMastery, org_id).where(
-                SkillMastery.learner_id.in_(learners), SkillMastery.skill_id.in_(sorted(skill_ids))
-            )
-        )
-    ).all():
+    tm = pre.mastery_rows
+    for belief in await tm.load(
+        session,
+        scoped(tm.select(), tm.c, org_id).where(
+            among(tm.c.learner_id, learners), among(tm.c.skill_id, sorted(skill_ids))
+        ),
+    ):
         if (org_id, belief.learner_id, belief.skill_id) in pre.mastery:
             pre.mastery[(org_id, belief.learner_id, belief.skill_id)] = belief
     if courses:
         for course, skill in (
             await session.execute(
                 tenant(select(CourseSkill.course_id, CourseSkill.skill_id), CourseSkill, org_id).where(
-                    CourseSkill.course_id.in_(courses)
+                    among(CourseSkill.course_id, courses)
                 )
             )
         ).all():
             pre.course_skills.add((org_id, course, skill))
 
 
-_CHUNK = 500
-
-
 async def _write_batch(session: AsyncSession, pre: Preload) -> None:
-    """Insert the batch's course skills, ledger and badge rows; the session flushes the rest on commit."""
-    for start in range(0, len(pre.course_skill_rows), _CHUNK):
-        await session.execute(
-            insert_ignore(session, CourseSkill, pre.course_skill_rows[start : start + _CHUNK])
-        )
+    """Write what the batch made and changed, one executemany a table and kind of statement.
+
+    The ledger and badge rows go in with ON CONFLICT DO NOTHING and RETURNING: one that was already
+    there (which the locked, loaded state rules out) rolls the batch back, to be delivered one event
+    at a time.
+    """
+    if pre.course_skill_rows:
+        await session.execute(insert_ignore_many(session, CourseSkill), pre.course_skill_rows)
     for model, rows in ((XPLedgerEntry, pre.ledger_rows), (EarnedBadge, pre.badge_rows)):
-        for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start : start + _CHUNK]
-            inserted = (await session.execute(insert_ignore(session, model, chunk).returning(model.id))).all()
-            if len(inserted) != len(chunk):
-                raise BatchMismatch(
-                    f"{len(chunk) - len(inserted)} {model.__tablename__} row(s) already there"
+        if rows:
+            stmt = insert_ignore_many(session, model).returning(model.__table__.c.id)
+            inserted = (await session.execute(stmt, rows)).all()
+            if len(inserted) != len(rows):
+                raise BatchMismatch(f"{len(rows) - len(inserted)} {model.__tablename__} row(s) already there")
+    await _write_counters(session, pre)
+    for table in (
+        pre.profile_rows,
+        pre.day_rows,
+        pre.card_rows,
+        pre.mastery_rows,
+        pre.item_rows,
+        pre.completion_rows,
+    ):
+        await table.write(session)
+
+
+async def _write_counters(session: AsyncSession, pre: Preload) -> None:
+    """The batch's new counters in one INSERT, its changed ones in one UPDATE (both executemany)."""
+    added: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for (org_id, learner_id), values in pre.counters.items():
+        before = pre.counters_loaded.get((org_id, learner_id), {})
+        for key, value in values.items():
+            old = before.get(key)
+            if old is None:
+                added.append(
+                    {"organisation_id": org_id, "learner_id": learner_id, "key": key, "value": value}
                 )
+            elif old != value:
+                changed.append(
+                    {"k_organisation_id": org_id, "k_learner_id": learner_id, "k_key": key, "v_value": value}
+                )
+    table: Any = LearningCounter.__table__
+    if added:
+        await session.execute(insert_statement(table), added)
+    if changed:
+        await session.execute(update_statement(table, COUNTER_KEY, ("value",)), changed)
+    pre.counters_loaded = {k: dict(v) for k, v in pre.counters.items()}
+
+
+COUNTER_KEY = ("organisation_id", "learner_id", "key")
