@@ -184,7 +184,8 @@ def settle_garbage_collector() -> None:
     (modules, models, schemas, compiled queries). `gc.freeze()` moves them out of the collector's
     sight, so the full collections that requests trigger stop walking them (they showed as latency
     spikes of hundreds of milliseconds under load), and a larger first threshold makes the young
-    collections rarer. Only the served process does this: tests keep the default collector.
+    collections rarer. The served process and `starguide worker` do this; tests keep the default
+    collector.
     """
     gc.collect()
     gc.freeze()

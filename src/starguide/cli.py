@@ -142,8 +142,11 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
     from starguide.runtime import Runtime
 
     async def make_context() -> Any:
+        from starguide.app import settle_garbage_collector
+
         runtime = Runtime.build(settings, in_process_jobs=False)
         await runtime.start(background=False)
+        settle_garbage_collector()  # a long-lived process, like `serve`: delivery batches allocate a lot
         return runtime
 
     async def close(runtime: Any) -> None:
