@@ -278,3 +278,37 @@ async def test_bulk_statements_name_what_they_touch(harness: Any) -> None:
     assert await _recorded(harness, joined) == {EVERYTHING}
     # Other tables are none of the cache's business.
     assert await _recorded(harness, update(Course).where(Course.id == a).values(title="x")) == set()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set STARGUIDE_TEST_REDIS_URL")
+async def test_a_lost_subscription_forgets_everything_before_trusting_memory_again() -> None:
+    assert REDIS_URL is not None
+    redis = Redis.from_url(REDIS_URL)
+    cache = AccessCache(60, shared=True)
+    listener = asyncio.create_task(cache.listen(redis, retry_seconds=0.05))
+
+    async def until(condition: Any) -> None:
+        for _ in range(200):
+            if condition():
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("timed out")
+
+    try:
+        await until(lambda: cache.active)
+        row = _Row(uuid.uuid4())
+
+        async def load() -> list[_Row]:
+            return [row]
+
+        await cache.rows(uuid.uuid4(), load)
+        assert cache._entries
+        # The server drops the subscriber's connection (a restart, a network cut).
+        for client in await redis.client_list(_type="pubsub"):
+            await redis.client_kill_filter(_id=client["id"])
+        await until(lambda: not cache._entries)
+        await until(lambda: cache.active)  # subscribed again
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
+        await redis.aclose()

@@ -3,11 +3,11 @@ database.
 
 Every authenticated request needs the rows of `GET /me`: the session's expiry and revocation, the
 account's state and its memberships. They change rarely, and each change is a committed write to
-`auth_sessions`, `users`, `memberships` or `organisations`. `track_access_changes` notices those
-writes in every ORM session (flushed objects and bulk statements alike) and lists what they touch
-in `session.info`; once the transaction commits, the runtime forgets those entries here at once
-and, with Redis, tells every other process through pub/sub. So a sign-out, a deactivation, a role
-change or a removal still takes effect on the next request.
+`auth_sessions`, `users`, `memberships` or `organisations`. The session listeners at the end of
+this module notice those writes in every ORM session (flushed objects and bulk statements alike)
+and list what they touch in `session.info`; once the transaction commits, the runtime forgets those
+entries here at once and, with Redis, tells every other process through pub/sub. So a sign-out, a
+deactivation, a role change or a removal still takes effect on the next request.
 
 Entries also expire after `ttl` seconds, which bounds what no message announces (a command-line
 change in another process that has no Redis). With Redis configured, the cache is used only while
@@ -154,6 +154,9 @@ class AccessCache:
             try:
                 async with redis.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    # The client may reconnect (and subscribe again) by itself after a network error:
+                    # what was announced in between is unknown, so every reconnection clears too.
+                    pubsub.connection.register_connect_callback(self._reconnected)
                     self.clear()  # whatever was announced while away is unknown
                     self.listening = True
                     async for message in pubsub.listen():
@@ -166,6 +169,10 @@ class AccessCache:
                 self.listening = False
                 self.clear()
             await asyncio.sleep(retry_seconds)
+
+
+    def _reconnected(self, _connection: Any) -> None:
+        self.clear()
 
 
 async def announce(redis: Any, changes: Iterable[Change]) -> None:
