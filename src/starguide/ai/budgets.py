@@ -4,12 +4,17 @@ Each step is one UPDATE. Reserving is conditional (`spent + reserved + cost <= c
 SQLite and PostgreSQL evaluate atomically on the row (PostgreSQL re-checks the condition after
 waiting for a concurrent writer's lock), so concurrent calls can never hold more than the cap.
 Caps are taken in a fixed order (organisation, then learner), so two calls never deadlock.
+
+Write transactions are short and few because on SQLite they queue behind one another: the process
+remembers the id of each period's counter row (so reserving is one UPDATE per cap, not an upsert,
+a read and an UPDATE), and a call that knows what it reserved settles without reading it back.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -62,6 +67,19 @@ def period_of(scope: Scope, now: datetime) -> tuple[str, datetime]:
     return start.strftime("%Y-%m-%d"), start + timedelta(days=1)
 
 
+# (organisation, scope, subject, period) -> the counter row's id. Only a hint: a row that is gone
+# (an organisation deleted, tables emptied) updates nothing, and the slow path finds or makes it.
+_KNOWN_ROWS: OrderedDict[tuple[uuid.UUID, str, uuid.UUID, str], uuid.UUID] = OrderedDict()
+_KNOWN_ROWS_MAX = 10_000
+
+
+def _remember_row(key: tuple[uuid.UUID, str, uuid.UUID, str], row_id: uuid.UUID) -> None:
+    _KNOWN_ROWS[key] = row_id
+    _KNOWN_ROWS.move_to_end(key)
+    while len(_KNOWN_ROWS) > _KNOWN_ROWS_MAX:
+        _KNOWN_ROWS.popitem(last=False)
+
+
 async def _spend_row(session: AsyncSession, organisation_id: uuid.UUID, cap: Cap, period: str) -> uuid.UUID:
     """The id of the counter row, created if missing (concurrent creators: one wins, all agree)."""
     values = {
@@ -94,19 +112,40 @@ async def reserve(
     ids = []
     for cap in caps:
         period, resets_at = period_of(cap.scope, now)
+        key = (organisation_id, cap.scope, cap.subject_id, period)
+        known = _KNOWN_ROWS.get(key)
+        if known is not None and await _hold(session, known, cap, amount):
+            ids.append(known)
+            continue
+        # Not known, gone, or over the cap: make sure the row exists, then try once more.
+        _KNOWN_ROWS.pop(key, None)
         row_id = await _spend_row(session, organisation_id, cap, period)
-        stmt = update(AISpend).where(AISpend.id == row_id)
-        if cap.limit_micros is not None:
-            stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= cap.limit_micros)
-        result = await session.execute(
-            stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
-                synchronize_session=False
-            )
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if not await _hold(session, row_id, cap, amount):
             raise BudgetExceeded(cap.scope, resets_at, now)
+        _remember_row(key, row_id)
         ids.append(row_id)
     return ids
+
+
+async def _hold(session: AsyncSession, row_id: uuid.UUID, cap: Cap, amount: int) -> bool:
+    """Add `amount` to the row's reservations if the cap allows it (atomically); whether it did."""
+    stmt = update(AISpend).where(AISpend.id == row_id)
+    if cap.limit_micros is not None:
+        stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= cap.limit_micros)
+    result = await session.execute(
+        stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
+            synchronize_session=False
+        )
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a call reserved, as its reservation wrote it: enough to settle without reading it back."""
+
+    reserved_micros: int
+    spend_ids: tuple[uuid.UUID, ...]
 
 
 async def settle(
@@ -115,19 +154,27 @@ async def settle(
     usage_id: uuid.UUID,
     result: CallResult | None,
     now: datetime,
+    held: Held | None = None,
 ) -> bool:
     """Record how the call ended and move its cost from reserved to spent. Idempotent.
 
     `result` None (the process lost track of the call) charges the whole reservation, marked as
-    an estimate: a call is never recorded as free for lack of a usage report.
+    an estimate: a call is never recorded as free for lack of a usage report. `held`, from the
+    reservation itself, spares reading the usage row first (the claim below still decides).
     """
-    usage = await session.scalar(
-        scoped(select(AIUsage).where(AIUsage.id == usage_id), AIUsage, organisation_id)
-    )
-    if usage is None or usage.outcome != "pending":
-        return False
+    if held is None or result is None:
+        usage = await session.scalar(
+            scoped(select(AIUsage).where(AIUsage.id == usage_id), AIUsage, organisation_id)
+        )
+        if usage is None or usage.outcome != "pending":
+            return False
+        held = Held(
+            usage.reserved_micros,
+            tuple(uuid.UUID(i) for i in (usage.spend_ids or {}).get("ids", [])),
+        )
+    values: dict[str, object]
     if result is None:
-        cost, values = usage.reserved_micros, {"outcome": "error", "error_kind": "lost", "estimated": True}
+        cost, values = held.reserved_micros, {"outcome": "error", "error_kind": "lost", "estimated": True}
     else:
         deployment = result.deployment
         cost = result.cost_micros
@@ -148,19 +195,22 @@ async def settle(
     # Claim the row first: of two settlers (the call itself and the stale-call sweep), one wins.
     claimed = await session.execute(
         update(AIUsage)
-        .where(AIUsage.id == usage_id, AIUsage.outcome == "pending")
+        .where(
+            AIUsage.id == usage_id,
+            AIUsage.organisation_id == organisation_id,
+            AIUsage.outcome == "pending",
+        )
         .values(cost_micros=cost, reserved_micros=0, finished_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    spend_ids = [uuid.UUID(i) for i in (usage.spend_ids or {}).get("ids", [])]
-    if spend_ids:
+    if held.spend_ids:
         await session.execute(
             update(AISpend)
-            .where(AISpend.id.in_(spend_ids))
+            .where(AISpend.id.in_(held.spend_ids))
             .values(
-                reserved_micros=AISpend.reserved_micros - usage.reserved_micros,
+                reserved_micros=AISpend.reserved_micros - held.reserved_micros,
                 spent_micros=AISpend.spent_micros + cost,
             )
             .execution_options(synchronize_session=False)
