@@ -108,8 +108,8 @@ async def _spend_row(session: AsyncSession, organisation_id: uuid.UUID, cap: Cap
 async def reserve(
     session: AsyncSession, organisation_id: uuid.UUID, caps: list[Cap], amount: int, now: datetime
 ) -> list[uuid.UUID]:
-    """Hold `amount` micro-dollars on every cap, or raise `BudgetExceeded` (the caller rolls back)."""
-    ids = []
+    """Hold `amount` micro-dollars on every cap, or raise `BudgetExceeded` having held nothing."""
+    ids: list[uuid.UUID] = []
     for cap in caps:
         period, resets_at = period_of(cap.scope, now)
         key = (organisation_id, cap.scope, cap.subject_id, period)
@@ -121,10 +121,34 @@ async def reserve(
         _KNOWN_ROWS.pop(key, None)
         row_id = await _spend_row(session, organisation_id, cap, period)
         if not await _hold(session, row_id, cap, amount):
+            # Undone here rather than left to a rollback: a batch of calls shares the transaction.
+            await add_reserved(session, ids, -amount)
             raise BudgetExceeded(cap.scope, resets_at, now)
         _remember_row(key, row_id)
         ids.append(row_id)
     return ids
+
+
+def known_row(organisation_id: uuid.UUID, cap: Cap, now: datetime) -> uuid.UUID | None:
+    """The id of the cap's counter row for the period of `now`, if this process knows it."""
+    return _KNOWN_ROWS.get((organisation_id, cap.scope, cap.subject_id, period_of(cap.scope, now)[0]))
+
+
+async def add_reserved(
+    session: AsyncSession, row_ids: list[uuid.UUID], amount: int, limit_micros: int | None = None
+) -> bool:
+    """Add `amount` to the reservations of every row, if each stays within `limit_micros`."""
+    if not row_ids:
+        return True
+    stmt = update(AISpend).where(AISpend.id.in_(row_ids))
+    if limit_micros is not None:
+        stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= limit_micros)
+    result = await session.execute(
+        stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
+            synchronize_session=False
+        )
+    )
+    return bool(result.rowcount == len(set(row_ids)))  # type: ignore[attr-defined]
 
 
 async def _hold(session: AsyncSession, row_id: uuid.UUID, cap: Cap, amount: int) -> bool:
@@ -146,6 +170,25 @@ class Held:
 
     reserved_micros: int
     spend_ids: tuple[uuid.UUID, ...]
+
+
+def settled_values(result: CallResult) -> dict[str, object]:
+    """The columns of `ai_usage` that record how a call ended (its cost aside)."""
+    deployment = result.deployment
+    return {
+        "outcome": result.outcome,
+        "error_kind": result.error.kind.value if result.error else None,
+        "deployment": deployment.name if deployment else None,
+        "provider": deployment.provider if deployment else None,
+        "model": deployment.model if deployment else None,
+        "input_tokens": result.usage.input_tokens,
+        "cached_input_tokens": result.usage.cached_input_tokens,
+        "output_tokens": result.usage.output_tokens,
+        "estimated": result.usage.estimated,
+        "latency_ms": round(result.latency_ms),
+        "ttft_ms": round(result.ttft_ms) if result.ttft_ms is not None else None,
+        "finish_reason": result.finish_reason.value,
+    }
 
 
 async def settle(
@@ -176,22 +219,7 @@ async def settle(
     if result is None:
         cost, values = held.reserved_micros, {"outcome": "error", "error_kind": "lost", "estimated": True}
     else:
-        deployment = result.deployment
-        cost = result.cost_micros
-        values = {
-            "outcome": result.outcome,
-            "error_kind": result.error.kind.value if result.error else None,
-            "deployment": deployment.name if deployment else None,
-            "provider": deployment.provider if deployment else None,
-            "model": deployment.model if deployment else None,
-            "input_tokens": result.usage.input_tokens,
-            "cached_input_tokens": result.usage.cached_input_tokens,
-            "output_tokens": result.usage.output_tokens,
-            "estimated": result.usage.estimated,
-            "latency_ms": round(result.latency_ms),
-            "ttft_ms": round(result.ttft_ms) if result.ttft_ms is not None else None,
-            "finish_reason": result.finish_reason.value,
-        }
+        cost, values = result.cost_micros, settled_values(result)
     # Claim the row first: of two settlers (the call itself and the stale-call sweep), one wins.
     claimed = await session.execute(
         update(AIUsage)

@@ -314,14 +314,13 @@ async def try_alias(
         runtime.settings.rate_limit_ai, "ai", str(principal.user_id), what="AI requests"
     )
     request = ChatRequest((ChatMessage("user", body.prompt),), max_tokens=body.max_tokens)
-    # Nothing but the reservation is written: plan in a read, and hold the write lock (SQLite) only
-    # for the reservation's own statements.
+    # Nothing but the reservation is written: plan in a read, and reserve with the calls that
+    # reserve at the same moment (on SQLite writes run one at a time).
     async with runtime.db.session(write=False) as session:
         plan = await service.plan_call(
             session, runtime, organisation_id=_org(principal), alias=body.alias, request=request
         )
-    async with runtime.db.session() as session:
-        call = await service.hold_call(session, runtime, plan, user_id=principal.user_id, learner=False)
+    call = await service.reserve_planned(runtime, plan, user_id=principal.user_id, learner=False)
     return EventStreamResponse(stream_events(call))
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starguide.ai import budgets
 from starguide.ai.config import EXTERNAL_PROVIDERS, Deployment
 from starguide.ai.keys import KeyBox, KeyBoxError, last4
+from starguide.ai.ledger import Ledger
 from starguide.ai.models import AIOrgSettings, AIProviderKey, AISpend, AIUsage
 from starguide.ai.router import CallResult, Router, RouterEvent, RouterStream, RoutingError
 from starguide.ai.types import ChatRequest
@@ -115,11 +116,13 @@ class MeteredCall:
         request: ChatRequest,
         deployments: list[Deployment],
         held: budgets.Held | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.router, self.db, self.clock = router, db, clock
         self.org = org
         self.usage_id = usage_id
         self.held = held
+        self.ledger = ledger
         self.alias = alias
         self.request = request
         self.deployments = deployments
@@ -156,6 +159,11 @@ class MeteredCall:
             return
         self.settled = True
         try:
+            if self.ledger is not None and self.held is not None and self.result is not None:
+                await self.ledger.settle(
+                    self.org.organisation_id, self.usage_id, self.result, self.held, self.clock()
+                )
+                return
             async with self.db.session() as session:
                 await budgets.settle(
                     session, self.org.organisation_id, self.usage_id, self.result, self.clock(), self.held
@@ -202,9 +210,7 @@ async def hold_call(
     """Hold the plan's worst-case cost on every cap (or raise `BudgetExceeded`), in `session`."""
     organisation_id = plan.org.organisation_id
     now = runtime.clock()
-    caps = [budgets.Cap("org_month", organisation_id, plan.org.monthly_budget_micros)]
-    if learner and user_id is not None:
-        caps.append(budgets.Cap("user_day", user_id, plan.org.learner_daily_budget_micros))
+    caps = _caps(plan, user_id, learner)
     spend_ids = await budgets.reserve(session, organisation_id, caps, plan.worst_micros, now)
     usage = AIUsage(
         organisation_id=organisation_id,
@@ -227,6 +233,44 @@ async def hold_call(
         plan.request,
         plan.deployments,
         budgets.Held(plan.worst_micros, tuple(spend_ids)),
+        runtime.ai_ledger,
+    )
+
+
+def _caps(plan: CallPlan, user_id: uuid.UUID | None, learner: bool) -> list[budgets.Cap]:
+    caps = [budgets.Cap("org_month", plan.org.organisation_id, plan.org.monthly_budget_micros)]
+    if learner and user_id is not None:
+        caps.append(budgets.Cap("user_day", user_id, plan.org.learner_daily_budget_micros))
+    return caps
+
+
+async def reserve_planned(
+    runtime: Any, plan: CallPlan, *, user_id: uuid.UUID | None, learner: bool
+) -> MeteredCall:
+    """Hold the plan's worst-case cost (or raise `BudgetExceeded`) in a write of its own, shared with
+    the other calls reserving at the same moment (`ai.ledger`): for a route that writes nothing else."""
+    now = runtime.clock()
+    usage = {
+        "organisation_id": plan.org.organisation_id,
+        "user_id": user_id,
+        "alias": plan.alias,
+        "outcome": "pending",
+        "created_at": now,
+    }
+    usage_id, spend_ids = await runtime.ai_ledger.reserve(
+        plan.org.organisation_id, _caps(plan, user_id, learner), plan.worst_micros, now, usage
+    )
+    return MeteredCall(
+        runtime.ai,
+        runtime.db,
+        runtime.clock,
+        plan.org,
+        usage_id,
+        plan.alias,
+        plan.request,
+        plan.deployments,
+        budgets.Held(plan.worst_micros, tuple(spend_ids)),
+        runtime.ai_ledger,
     )
 
 
@@ -466,4 +510,13 @@ async def settle_stale_calls_job(ctx: Any) -> int:
         return await settle_stale_calls(session, ctx.clock())
 
 
-__all__ = ["AIUnavailable", "CallPlan", "MeteredCall", "OrgAI", "hold_call", "plan_call", "reserve_call"]
+__all__ = [
+    "AIUnavailable",
+    "CallPlan",
+    "MeteredCall",
+    "OrgAI",
+    "hold_call",
+    "plan_call",
+    "reserve_call",
+    "reserve_planned",
+]
