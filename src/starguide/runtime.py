@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from starguide.ai.ledger import Ledger
 from starguide.ai.router import Router, build_router
 from starguide.auth.cache import CHANGES_KEY, AccessCache, announce
 from starguide.config import Settings
@@ -54,6 +55,7 @@ class Runtime:
     access_cache: AccessCache
     queue: JobQueue = field(init=False)
     ai: Router = field(init=False)
+    ai_ledger: Ledger = field(init=False)
     redis: Any = None
     clock: Any = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
@@ -99,6 +101,7 @@ class Runtime:
             else ArqJobQueue(settings.redis_url or "")
         )
         runtime.ai = build_router(settings)
+        runtime.ai_ledger = Ledger(db)
         db.after_commit_hooks.append(runtime._after_commit)
         from starguide import subscribers
 

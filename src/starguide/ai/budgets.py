@@ -4,12 +4,17 @@ Each step is one UPDATE. Reserving is conditional (`spent + reserved + cost <= c
 SQLite and PostgreSQL evaluate atomically on the row (PostgreSQL re-checks the condition after
 waiting for a concurrent writer's lock), so concurrent calls can never hold more than the cap.
 Caps are taken in a fixed order (organisation, then learner), so two calls never deadlock.
+
+Write transactions are short and few because on SQLite they queue behind one another: the process
+remembers the id of each period's counter row (so reserving is one UPDATE per cap, not an upsert,
+a read and an UPDATE), and a call that knows what it reserved settles without reading it back.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -62,6 +67,19 @@ def period_of(scope: Scope, now: datetime) -> tuple[str, datetime]:
     return start.strftime("%Y-%m-%d"), start + timedelta(days=1)
 
 
+# (organisation, scope, subject, period) -> the counter row's id. Only a hint: a row that is gone
+# (an organisation deleted, tables emptied) updates nothing, and the slow path finds or makes it.
+_KNOWN_ROWS: OrderedDict[tuple[uuid.UUID, str, uuid.UUID, str], uuid.UUID] = OrderedDict()
+_KNOWN_ROWS_MAX = 10_000
+
+
+def _remember_row(key: tuple[uuid.UUID, str, uuid.UUID, str], row_id: uuid.UUID) -> None:
+    _KNOWN_ROWS[key] = row_id
+    _KNOWN_ROWS.move_to_end(key)
+    while len(_KNOWN_ROWS) > _KNOWN_ROWS_MAX:
+        _KNOWN_ROWS.popitem(last=False)
+
+
 async def _spend_row(session: AsyncSession, organisation_id: uuid.UUID, cap: Cap, period: str) -> uuid.UUID:
     """The id of the counter row, created if missing (concurrent creators: one wins, all agree)."""
     values = {
@@ -90,23 +108,87 @@ async def _spend_row(session: AsyncSession, organisation_id: uuid.UUID, cap: Cap
 async def reserve(
     session: AsyncSession, organisation_id: uuid.UUID, caps: list[Cap], amount: int, now: datetime
 ) -> list[uuid.UUID]:
-    """Hold `amount` micro-dollars on every cap, or raise `BudgetExceeded` (the caller rolls back)."""
-    ids = []
+    """Hold `amount` micro-dollars on every cap, or raise `BudgetExceeded` having held nothing."""
+    ids: list[uuid.UUID] = []
     for cap in caps:
         period, resets_at = period_of(cap.scope, now)
+        key = (organisation_id, cap.scope, cap.subject_id, period)
+        known = _KNOWN_ROWS.get(key)
+        if known is not None and await _hold(session, known, cap, amount):
+            ids.append(known)
+            continue
+        # Not known, gone, or over the cap: make sure the row exists, then try once more.
+        _KNOWN_ROWS.pop(key, None)
         row_id = await _spend_row(session, organisation_id, cap, period)
-        stmt = update(AISpend).where(AISpend.id == row_id)
-        if cap.limit_micros is not None:
-            stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= cap.limit_micros)
-        result = await session.execute(
-            stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
-                synchronize_session=False
-            )
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if not await _hold(session, row_id, cap, amount):
+            # Undone here rather than left to a rollback: a batch of calls shares the transaction.
+            await add_reserved(session, ids, -amount)
             raise BudgetExceeded(cap.scope, resets_at, now)
+        _remember_row(key, row_id)
         ids.append(row_id)
     return ids
+
+
+def known_row(organisation_id: uuid.UUID, cap: Cap, now: datetime) -> uuid.UUID | None:
+    """The id of the cap's counter row for the period of `now`, if this process knows it."""
+    return _KNOWN_ROWS.get((organisation_id, cap.scope, cap.subject_id, period_of(cap.scope, now)[0]))
+
+
+async def add_reserved(
+    session: AsyncSession, row_ids: list[uuid.UUID], amount: int, limit_micros: int | None = None
+) -> bool:
+    """Add `amount` to the reservations of every row, if each stays within `limit_micros`."""
+    if not row_ids:
+        return True
+    stmt = update(AISpend).where(AISpend.id.in_(row_ids))
+    if limit_micros is not None:
+        stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= limit_micros)
+    result = await session.execute(
+        stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
+            synchronize_session=False
+        )
+    )
+    return bool(result.rowcount == len(set(row_ids)))  # type: ignore[attr-defined]
+
+
+async def _hold(session: AsyncSession, row_id: uuid.UUID, cap: Cap, amount: int) -> bool:
+    """Add `amount` to the row's reservations if the cap allows it (atomically); whether it did."""
+    stmt = update(AISpend).where(AISpend.id == row_id)
+    if cap.limit_micros is not None:
+        stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= cap.limit_micros)
+    result = await session.execute(
+        stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
+            synchronize_session=False
+        )
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a call reserved, as its reservation wrote it: enough to settle without reading it back."""
+
+    reserved_micros: int
+    spend_ids: tuple[uuid.UUID, ...]
+
+
+def settled_values(result: CallResult) -> dict[str, object]:
+    """The columns of `ai_usage` that record how a call ended (its cost aside)."""
+    deployment = result.deployment
+    return {
+        "outcome": result.outcome,
+        "error_kind": result.error.kind.value if result.error else None,
+        "deployment": deployment.name if deployment else None,
+        "provider": deployment.provider if deployment else None,
+        "model": deployment.model if deployment else None,
+        "input_tokens": result.usage.input_tokens,
+        "cached_input_tokens": result.usage.cached_input_tokens,
+        "output_tokens": result.usage.output_tokens,
+        "estimated": result.usage.estimated,
+        "latency_ms": round(result.latency_ms),
+        "ttft_ms": round(result.ttft_ms) if result.ttft_ms is not None else None,
+        "finish_reason": result.finish_reason.value,
+    }
 
 
 async def settle(
@@ -115,52 +197,48 @@ async def settle(
     usage_id: uuid.UUID,
     result: CallResult | None,
     now: datetime,
+    held: Held | None = None,
 ) -> bool:
     """Record how the call ended and move its cost from reserved to spent. Idempotent.
 
     `result` None (the process lost track of the call) charges the whole reservation, marked as
-    an estimate: a call is never recorded as free for lack of a usage report.
+    an estimate: a call is never recorded as free for lack of a usage report. `held`, from the
+    reservation itself, spares reading the usage row first (the claim below still decides).
     """
-    usage = await session.scalar(
-        scoped(select(AIUsage).where(AIUsage.id == usage_id), AIUsage, organisation_id)
-    )
-    if usage is None or usage.outcome != "pending":
-        return False
+    if held is None or result is None:
+        usage = await session.scalar(
+            scoped(select(AIUsage).where(AIUsage.id == usage_id), AIUsage, organisation_id)
+        )
+        if usage is None or usage.outcome != "pending":
+            return False
+        held = Held(
+            usage.reserved_micros,
+            tuple(uuid.UUID(i) for i in (usage.spend_ids or {}).get("ids", [])),
+        )
+    values: dict[str, object]
     if result is None:
-        cost, values = usage.reserved_micros, {"outcome": "error", "error_kind": "lost", "estimated": True}
+        cost, values = held.reserved_micros, {"outcome": "error", "error_kind": "lost", "estimated": True}
     else:
-        deployment = result.deployment
-        cost = result.cost_micros
-        values = {
-            "outcome": result.outcome,
-            "error_kind": result.error.kind.value if result.error else None,
-            "deployment": deployment.name if deployment else None,
-            "provider": deployment.provider if deployment else None,
-            "model": deployment.model if deployment else None,
-            "input_tokens": result.usage.input_tokens,
-            "cached_input_tokens": result.usage.cached_input_tokens,
-            "output_tokens": result.usage.output_tokens,
-            "estimated": result.usage.estimated,
-            "latency_ms": round(result.latency_ms),
-            "ttft_ms": round(result.ttft_ms) if result.ttft_ms is not None else None,
-            "finish_reason": result.finish_reason.value,
-        }
+        cost, values = result.cost_micros, settled_values(result)
     # Claim the row first: of two settlers (the call itself and the stale-call sweep), one wins.
     claimed = await session.execute(
         update(AIUsage)
-        .where(AIUsage.id == usage_id, AIUsage.outcome == "pending")
+        .where(
+            AIUsage.id == usage_id,
+            AIUsage.organisation_id == organisation_id,
+            AIUsage.outcome == "pending",
+        )
         .values(cost_micros=cost, reserved_micros=0, finished_at=now, **values)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    spend_ids = [uuid.UUID(i) for i in (usage.spend_ids or {}).get("ids", [])]
-    if spend_ids:
+    if held.spend_ids:
         await session.execute(
             update(AISpend)
-            .where(AISpend.id.in_(spend_ids))
+            .where(AISpend.id.in_(held.spend_ids))
             .values(
-                reserved_micros=AISpend.reserved_micros - usage.reserved_micros,
+                reserved_micros=AISpend.reserved_micros - held.reserved_micros,
                 spent_micros=AISpend.spent_micros + cost,
             )
             .execution_options(synchronize_session=False)

@@ -34,7 +34,7 @@ from starguide.ai.schemas import (
 )
 from starguide.ai.sse import EventStreamResponse, sse_event
 from starguide.ai.types import ChatMessage, ChatRequest, TextDelta
-from starguide.auth.deps import OrgAdminDep, Principal
+from starguide.auth.deps import OrgAdminApartDep, OrgAdminDep, Principal
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.errors import ProblemError
 from starguide.kit.pagination import Page, PageParamsDep, paginate
@@ -307,22 +307,20 @@ async def usage_breakdown(
     responses={200: {"content": {"text/event-stream": {}}, "description": "events: delta, done, error"}},
 )
 async def try_alias(
-    body: TryRequest, principal: OrgAdminDep, session: SessionDep, runtime: RuntimeDep
+    body: TryRequest, principal: OrgAdminApartDep, runtime: RuntimeDep
 ) -> EventStreamResponse:
     """Send a short prompt through an alias, as this organisation, to check its configuration."""
     await runtime.limiter.hit(
         runtime.settings.rate_limit_ai, "ai", str(principal.user_id), what="AI requests"
     )
     request = ChatRequest((ChatMessage("user", body.prompt),), max_tokens=body.max_tokens)
-    call = await service.reserve_call(
-        session,
-        runtime,
-        organisation_id=_org(principal),
-        user_id=principal.user_id,
-        learner=False,
-        alias=body.alias,
-        request=request,
-    )
+    # Nothing but the reservation is written: plan in a read, and reserve with the calls that
+    # reserve at the same moment (on SQLite writes run one at a time).
+    async with runtime.db.session(write=False) as session:
+        plan = await service.plan_call(
+            session, runtime, organisation_id=_org(principal), alias=body.alias, request=request
+        )
+    call = await service.reserve_planned(runtime, plan, user_id=principal.user_id, learner=False)
     return EventStreamResponse(stream_events(call))
 
 

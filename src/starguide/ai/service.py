@@ -1,8 +1,10 @@
 """AI for an organisation: its keys, policy, aliases and budgets, and metered calls through the router.
 
-A metered call is reserved inside the request's transaction (so a 429 for an exhausted budget is
-an ordinary error response), then streamed after that transaction has committed, and settled in a
-short transaction of its own when the stream ends, however it ends.
+A metered call is reserved inside a transaction of the request (so a 429 for an exhausted budget
+is an ordinary error response), then streamed after that transaction has committed, and settled in
+a short transaction of its own when the stream ends, however it ends. A route that writes nothing
+else plans the call in a read (`plan_call`) and reserves it in a write transaction that holds only
+the reservation (`hold_call`): on SQLite write transactions queue behind one another.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starguide.ai import budgets
 from starguide.ai.config import EXTERNAL_PROVIDERS, Deployment
 from starguide.ai.keys import KeyBox, KeyBoxError, last4
+from starguide.ai.ledger import Ledger
 from starguide.ai.models import AIOrgSettings, AIProviderKey, AISpend, AIUsage
 from starguide.ai.router import CallResult, Router, RouterEvent, RouterStream, RoutingError
 from starguide.ai.types import ChatRequest
@@ -112,10 +115,14 @@ class MeteredCall:
         alias: str,
         request: ChatRequest,
         deployments: list[Deployment],
+        held: budgets.Held | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.router, self.db, self.clock = router, db, clock
         self.org = org
         self.usage_id = usage_id
+        self.held = held
+        self.ledger = ledger
         self.alias = alias
         self.request = request
         self.deployments = deployments
@@ -152,26 +159,35 @@ class MeteredCall:
             return
         self.settled = True
         try:
+            if self.ledger is not None and self.held is not None and self.result is not None:
+                await self.ledger.settle(
+                    self.org.organisation_id, self.usage_id, self.result, self.held, self.clock()
+                )
+                return
             async with self.db.session() as session:
                 await budgets.settle(
-                    session, self.org.organisation_id, self.usage_id, self.result, self.clock()
+                    session, self.org.organisation_id, self.usage_id, self.result, self.clock(), self.held
                 )
         except Exception:
             # The stale-call sweep settles it later with the reserved amount.
             logger.exception("settling an AI call failed", extra={"usage_id": str(self.usage_id)})
 
 
-async def reserve_call(
-    session: AsyncSession,
-    runtime: Any,
-    *,
-    organisation_id: uuid.UUID,
-    user_id: uuid.UUID | None,
-    learner: bool,
-    alias: str,
-    request: ChatRequest,
-) -> MeteredCall:
-    """Check policy and budgets and hold the worst-case cost, in the caller's transaction."""
+@dataclass(frozen=True)
+class CallPlan:
+    """A call checked against the organisation's policy, before anything is reserved."""
+
+    org: OrgAI
+    alias: str
+    request: ChatRequest
+    deployments: list[Deployment]
+    worst_micros: int
+
+
+async def plan_call(
+    session: AsyncSession, runtime: Any, *, organisation_id: uuid.UUID, alias: str, request: ChatRequest
+) -> CallPlan:
+    """The organisation's deployments for `alias` and the call's worst-case cost (reads only)."""
     router: Router = runtime.ai
     org = await load_org_ai(
         session, KeyBox.from_settings(runtime.settings), runtime.settings, organisation_id
@@ -185,24 +201,92 @@ async def reserve_call(
             f"{alias!r}.",
             reason="data_policy",
         )
+    return CallPlan(org, alias, request, deployments, router.worst_case_micros(deployments, request))
+
+
+async def hold_call(
+    session: AsyncSession, runtime: Any, plan: CallPlan, *, user_id: uuid.UUID | None, learner: bool
+) -> MeteredCall:
+    """Hold the plan's worst-case cost on every cap (or raise `BudgetExceeded`), in `session`."""
+    organisation_id = plan.org.organisation_id
     now = runtime.clock()
-    worst = router.worst_case_micros(deployments, request)
-    caps = [budgets.Cap("org_month", organisation_id, org.monthly_budget_micros)]
-    if learner and user_id is not None:
-        caps.append(budgets.Cap("user_day", user_id, org.learner_daily_budget_micros))
-    spend_ids = await budgets.reserve(session, organisation_id, caps, worst, now)
+    caps = _caps(plan, user_id, learner)
+    spend_ids = await budgets.reserve(session, organisation_id, caps, plan.worst_micros, now)
     usage = AIUsage(
         organisation_id=organisation_id,
         user_id=user_id,
-        alias=alias,
-        reserved_micros=worst,
+        alias=plan.alias,
+        reserved_micros=plan.worst_micros,
         outcome="pending",
         spend_ids={"ids": [str(i) for i in spend_ids]},
         created_at=now,
     )
     session.add(usage)
     await session.flush()
-    return MeteredCall(router, runtime.db, runtime.clock, org, usage.id, alias, request, deployments)
+    return MeteredCall(
+        runtime.ai,
+        runtime.db,
+        runtime.clock,
+        plan.org,
+        usage.id,
+        plan.alias,
+        plan.request,
+        plan.deployments,
+        budgets.Held(plan.worst_micros, tuple(spend_ids)),
+        runtime.ai_ledger,
+    )
+
+
+def _caps(plan: CallPlan, user_id: uuid.UUID | None, learner: bool) -> list[budgets.Cap]:
+    caps = [budgets.Cap("org_month", plan.org.organisation_id, plan.org.monthly_budget_micros)]
+    if learner and user_id is not None:
+        caps.append(budgets.Cap("user_day", user_id, plan.org.learner_daily_budget_micros))
+    return caps
+
+
+async def reserve_planned(
+    runtime: Any, plan: CallPlan, *, user_id: uuid.UUID | None, learner: bool
+) -> MeteredCall:
+    """Hold the plan's worst-case cost (or raise `BudgetExceeded`) in a write of its own, shared with
+    the other calls reserving at the same moment (`ai.ledger`): for a route that writes nothing else."""
+    now = runtime.clock()
+    usage = {
+        "organisation_id": plan.org.organisation_id,
+        "user_id": user_id,
+        "alias": plan.alias,
+        "outcome": "pending",
+        "created_at": now,
+    }
+    usage_id, spend_ids = await runtime.ai_ledger.reserve(
+        plan.org.organisation_id, _caps(plan, user_id, learner), plan.worst_micros, now, usage
+    )
+    return MeteredCall(
+        runtime.ai,
+        runtime.db,
+        runtime.clock,
+        plan.org,
+        usage_id,
+        plan.alias,
+        plan.request,
+        plan.deployments,
+        budgets.Held(plan.worst_micros, tuple(spend_ids)),
+        runtime.ai_ledger,
+    )
+
+
+async def reserve_call(
+    session: AsyncSession,
+    runtime: Any,
+    *,
+    organisation_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    learner: bool,
+    alias: str,
+    request: ChatRequest,
+) -> MeteredCall:
+    """Check policy and budgets and hold the worst-case cost, in the caller's transaction."""
+    plan = await plan_call(session, runtime, organisation_id=organisation_id, alias=alias, request=request)
+    return await hold_call(session, runtime, plan, user_id=user_id, learner=learner)
 
 
 # ---- keys -----------------------------------------------------------------------------------
@@ -426,4 +510,13 @@ async def settle_stale_calls_job(ctx: Any) -> int:
         return await settle_stale_calls(session, ctx.clock())
 
 
-__all__ = ["AIUnavailable", "MeteredCall", "OrgAI", "reserve_call"]
+__all__ = [
+    "AIUnavailable",
+    "CallPlan",
+    "MeteredCall",
+    "OrgAI",
+    "hold_call",
+    "plan_call",
+    "reserve_call",
+    "reserve_planned",
+]

@@ -29,6 +29,7 @@ from starguide.runtime import Runtime
 __all__ = [
     "MemberDep",
     "MentorDep",
+    "OrgAdminApartDep",
     "OrgAdminDep",
     "PlatformAdminDep",
     "Principal",
@@ -200,3 +201,19 @@ async def require_platform_admin(principal: UserDep) -> Principal:
 
 
 PlatformAdminDep = Annotated[Principal, Depends(require_platform_admin)]
+
+
+async def get_principal_apart(runtime: RuntimeDep, credentials: BearerDep) -> Principal:
+    """The principal, read outside any request transaction (from the cache, or a read of its own)."""
+    return await principal_from(runtime, None, credentials)
+
+
+async def require_org_admin_apart(
+    principal: Annotated[Principal, Depends(get_principal_apart)], runtime: RuntimeDep
+) -> Principal:
+    return await require_org_admin(await require_member(principal, runtime))
+
+
+# For routes that open their own short transactions instead of `SessionDep`'s: a POST's transaction
+# is a write, and on SQLite writes queue one at a time, so a stream should not hold one to sign in.
+OrgAdminApartDep = Annotated[Principal, Depends(require_org_admin_apart)]
