@@ -170,7 +170,6 @@ class AccessCache:
                 self.clear()
             await asyncio.sleep(retry_seconds)
 
-
     def _reconnected(self, _connection: Any) -> None:
         self.clear()
 
