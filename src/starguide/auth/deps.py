@@ -27,6 +27,7 @@ from starguide.orgs.models import Membership, Organisation, Role
 from starguide.runtime import Runtime
 
 __all__ = [
+    "MemberApartDep",
     "MemberDep",
     "MentorDep",
     "OrgAdminApartDep",
@@ -208,12 +209,19 @@ async def get_principal_apart(runtime: RuntimeDep, credentials: BearerDep) -> Pr
     return await principal_from(runtime, None, credentials)
 
 
-async def require_org_admin_apart(
+async def require_member_apart(
     principal: Annotated[Principal, Depends(get_principal_apart)], runtime: RuntimeDep
 ) -> Principal:
-    return await require_org_admin(await require_member(principal, runtime))
+    return await require_member(principal, runtime)
+
+
+async def require_org_admin_apart(
+    principal: Annotated[Principal, Depends(require_member_apart)],
+) -> Principal:
+    return await require_org_admin(principal)
 
 
 # For routes that open their own short transactions instead of `SessionDep`'s: a POST's transaction
 # is a write, and on SQLite writes queue one at a time, so a stream should not hold one to sign in.
+MemberApartDep = Annotated[Principal, Depends(require_member_apart)]
 OrgAdminApartDep = Annotated[Principal, Depends(require_org_admin_apart)]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.ai.sse import EventStreamResponse
-from starguide.auth.deps import MemberDep, MentorDep, Principal, Role
+from starguide.auth.deps import MemberApartDep, MemberDep, MentorDep, Principal, Role
 from starguide.auth.models import User
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.pagination import Page, PageParamsDep, paginate
@@ -214,21 +214,17 @@ async def delete_conversation(
 async def post_message(
     conversation_id: uuid.UUID,
     body: MessageCreate,
-    principal: MemberDep,
-    session: SessionDep,
+    principal: MemberApartDep,
     runtime: RuntimeDep,
 ) -> EventStreamResponse:
     """Ask the mentor; the reply streams as it is written, grounded in the organisation's lessons."""
     await runtime.limiter.hit(
         runtime.settings.rate_limit_ai, "ai", str(principal.user_id), what="AI requests"
     )
-    conversation = await service.access_conversation(
-        session, _org(principal), principal.user_id, conversation_id
-    )
     prepared = await service.do_post_message(
-        session,
         runtime,
-        conversation=conversation,
+        organisation_id=_org(principal),
+        conversation_id=conversation_id,
         user_id=principal.user_id,
         learner=principal.role is Role.LEARNER,
         content=body.content,

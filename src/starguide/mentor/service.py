@@ -9,7 +9,7 @@ import re
 import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -253,37 +253,115 @@ class Held:
     text: str
 
 
+@dataclass
+class _Material:
+    """What a reply is built from, all read before anything is written."""
+
+    history: list[MentorMessage]
+    open_questions: dict[uuid.UUID, Any]
+    place: Any
+    facts: Any
+    passages: list[Passage]
+    practice: list[Passage]
+    skills: dict[str, list[str]]
+
+
 async def do_post_message(
-    session: AsyncSession,
     runtime: Any,
     *,
-    conversation: MentorConversation,
+    organisation_id: uuid.UUID,
+    conversation_id: uuid.UUID,
     user_id: uuid.UUID,
     learner: bool,
     content: str,
     mode: Mode | None,
     hint_level: int,
 ) -> Reply | Held:
-    """Store the learner's message, moderate it, retrieve material, build the prompt, reserve the call."""
+    """Store the learner's message, moderate it, retrieve material, build the prompt, reserve the call.
+
+    Retrieval and the learner's facts are read first, in a read of their own; the write that follows
+    (the message, a graded answer, the reservation) is short. On SQLite writes run one at a time, so a
+    class asking together does not queue behind each other's searches."""
     now = runtime.clock()
-    organisation_id = conversation.organisation_id
-    chosen = mode or Mode(conversation.mode)
-    history = (await list_messages(session, conversation))[-HISTORY_MESSAGES:]
-    message = MentorMessage(
-        organisation_id=organisation_id,
-        conversation_id=conversation.id,
-        role="user",
-        content=content,
-        mode=chosen.value,
-        created_at=now,
+    flagged = categories(check_text(content))  # the built-in filter; the provider's runs in the stream
+    material = None
+    if not flagged:
+        async with runtime.db.session(write=False) as read:
+            conversation = await access_conversation(read, organisation_id, user_id, conversation_id)
+            material = await _read_material(read, conversation, user_id, learner, content, mode, now)
+    async with runtime.db.session() as session:
+        # Read again in the write: the conversation may have been deleted in between (404).
+        conversation = await access_conversation(session, organisation_id, user_id, conversation_id)
+        chosen = mode or Mode(conversation.mode)
+        message = MentorMessage(
+            organisation_id=organisation_id,
+            conversation_id=conversation.id,
+            role="user",
+            content=content,
+            mode=chosen.value,
+            created_at=now,
+        )
+        session.add(message)
+        conversation.updated_at = now
+        if material is None:
+            return await _hold_input(
+                session, runtime.realtime, message, user_id, chosen, flagged, "builtin", now
+            )
+        answered = await _answer_to_practice(
+            session, conversation, material.history, message, user_id, material.open_questions, now
+        )
+        request = build_request(
+            mode=chosen,
+            question=content,
+            history=[Turn(m.role, m.content) for m in material.history if _in_prompt(m)],
+            passages=material.passages,
+            course=material.place.course_title,
+            lesson=material.place.lesson_title,
+            learner=material.facts.summary,
+            practice=material.practice,
+            answered=None if answered is None else answered.correct,
+            hint_level=hint_level,
+        )
+        call = await reserve_call(
+            session,
+            runtime,
+            organisation_id=organisation_id,
+            user_id=user_id,
+            learner=learner,
+            alias=ALIAS,
+            request=request,
+        )
+        await session.flush()
+    moderator = next(
+        ((d, call.org.keys.get(d.provider) or d.api_key) for d in call.deployments if d.provider == "openai"),
+        None,
     )
-    session.add(message)
-    conversation.updated_at = now
-    # The built-in filter runs here; the provider's moderation (a network call) runs once this
-    # transaction has committed, at the start of the stream (`stream_reply`).
-    flagged = categories(check_text(content))
-    if flagged:
-        return await _hold_input(session, runtime.realtime, message, user_id, chosen, flagged, "builtin", now)
+    return Reply(
+        conversation_id,
+        organisation_id,
+        message.id,
+        user_id,
+        chosen,
+        list(request.passages),
+        call,
+        answer_patterns(material.open_questions.values()),
+        moderator,
+        content,
+        material.skills,
+    )
+
+
+async def _read_material(
+    session: AsyncSession,
+    conversation: MentorConversation,
+    user_id: uuid.UUID,
+    learner: bool,
+    content: str,
+    mode: Mode | None,
+    now: datetime,
+) -> _Material:
+    organisation_id = conversation.organisation_id
+    history = (await list_messages(session, conversation))[-HISTORY_MESSAGES:]
     open_questions = await open_graded_questions(session, organisation_id, user_id, now)
     place = await context.current_place(
         session, organisation_id, user_id, conversation.course_id, conversation.lesson_id, drafts=not learner
@@ -300,9 +378,6 @@ async def do_post_message(
     passages += await retrieve_explanations(
         session, organisation_id, user_id, content, now, exclude=set(open_questions)
     )
-    answered = await _answer_to_practice(
-        session, conversation, history, message, user_id, open_questions, now
-    )
     practice = (
         await context.practice_questions(
             session,
@@ -311,49 +386,11 @@ async def do_post_message(
             exclude=set(open_questions),
             asked=context.asked_before(m.flags for m in history if m.role == "assistant"),
         )
-        if chosen is Mode.QUIZ
+        if (mode or Mode(conversation.mode)) is Mode.QUIZ
         else []
     )
-    request = build_request(
-        mode=chosen,
-        question=content,
-        history=[Turn(m.role, m.content) for m in history if _in_prompt(m)],
-        passages=passages,
-        course=place.course_title,
-        lesson=place.lesson_title,
-        learner=facts.summary,
-        practice=practice,
-        answered=None if answered is None else answered.correct,
-        hint_level=hint_level,
-    )
-    call = await reserve_call(
-        session,
-        runtime,
-        organisation_id=organisation_id,
-        user_id=user_id,
-        learner=learner,
-        alias=ALIAS,
-        request=request,
-    )
-    skills = await context.lesson_skills(session, organisation_id, request.passages)
-    await session.flush()
-    moderator = next(
-        ((d, call.org.keys.get(d.provider) or d.api_key) for d in call.deployments if d.provider == "openai"),
-        None,
-    )
-    return Reply(
-        conversation.id,
-        organisation_id,
-        message.id,
-        user_id,
-        chosen,
-        list(request.passages),
-        call,
-        answer_patterns(open_questions.values()),
-        moderator,
-        content,
-        skills,
-    )
+    skills = await context.lesson_skills(session, organisation_id, passages)
+    return _Material(history, open_questions, place, facts, passages, practice, skills)
 
 
 async def _answer_to_practice(
