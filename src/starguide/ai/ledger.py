@@ -199,20 +199,15 @@ class Ledger:
 
     async def _write_one_by_one(self, reservations: list[Reservation], settlements: list[Settlement]) -> None:
         outcome: Any
-        for op in reservations:
+        work: list[tuple[Any, Any]] = [(op, _reserve_batch) for op in reservations]
+        work += [(op, _settle_batch) for op in settlements]
+        for op, write in work:
             try:
                 async with self.db.session() as session:
-                    (outcome,) = await _reserve_batch(session, [op])
+                    (outcome,) = await write(session, [op])
             except Exception as exc:
                 outcome = exc
             _resolve(op.done, outcome)
-        for s_op in settlements:
-            try:
-                async with self.db.session() as session:
-                    (outcome,) = await _settle_batch(session, [s_op])
-            except Exception as exc:
-                outcome = exc
-            _resolve(s_op.done, outcome)
 
 
 def _resolve(future: asyncio.Future[Any], outcome: Any) -> None:

@@ -17,11 +17,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.ai.config import Deployment
+from starguide.ai.ledger import released
 from starguide.ai.providers.offline import key_terms
-from starguide.ai.router import CallResult, StreamFailed, StreamFinished
+from starguide.ai.router import StreamFailed, StreamFinished
 from starguide.ai.service import MeteredCall, reserve_call
 from starguide.ai.sse import sse_event
-from starguide.ai.types import FinishReason, Passage, ProviderError, TextDelta, Usage
+from starguide.ai.types import Passage, ProviderError, TextDelta
 from starguide.content.models import Lesson
 from starguide.content.search import search_lessons
 from starguide.kit.errors import NotFound, ProblemError
@@ -579,17 +580,7 @@ async def stream_reply(
 async def _hold_after_commit(reply: Reply, runtime: Any, flagged: list[str]) -> Held:
     """The provider flagged the learner's message: hold it, and release the reserved call unused."""
     call = reply.call
-    call.result = CallResult(
-        alias=call.alias,
-        deployment=None,
-        usage=Usage(),
-        cost_micros=0,
-        finish_reason=FinishReason.CANCELLED,
-        outcome="cancelled",
-        latency_ms=0.0,
-        ttft_ms=None,
-        text="",
-    )
+    call.result = released(call.alias)
     held: Held | None = None
     with anyio.CancelScope(shield=True):
         await call.settle()
