@@ -41,6 +41,10 @@ async def test_concurrent_try_calls_never_overspend(harness_factory: Any, fake: 
         "/api/v1/ai/settings", json={"monthly_budget_usd": budget / 1_000_000}, headers=org.admin.headers
     )
 
+    # The replies wait before their first token, so no call settles (and hands back the unused part of
+    # its reservation) before all 24 have been granted or refused.
+    fake.script("gpt-4o-mini", *[Script(first_token_delay=1.5) for _ in range(24)])
+
     async def ask() -> Any:
         return await harness.client.post(
             "/api/v1/ai/try", json={"prompt": "Hello?", "max_tokens": 50}, headers=org.admin.headers
