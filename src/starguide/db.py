@@ -172,19 +172,13 @@ class Database:
         """Run `callback` once this session's transaction has committed (never if it rolls back)."""
         session.info.setdefault("after_commit", []).append(callback)
 
-    async def hot_read(
-        self, statement: AnySelect, params: Mapping[str, Any], *, session: AsyncSession | None = None
-    ) -> Sequence[Any]:
-        """The rows of a read-only SELECT that runs on every request (see `HotReader`).
-
-        On SQLite it runs on `session`, the request's own connection, or a read session of its own.
-        """
+    async def hot_read(self, statement: AnySelect, params: Mapping[str, Any]) -> Sequence[Any]:
+        """The rows of a read-only SELECT that runs on every request (see `HotReader`); on SQLite, in a
+        read session of its own."""
         if self._hot_reader is not None:
             return await self._hot_reader.fetch(statement, params)
-        if session is None:
-            async with self.session(write=False) as own:
-                return (await own.execute(statement, params)).all()
-        return (await session.execute(statement, params)).all()
+        async with self.session(write=False) as own:
+            return (await own.execute(statement, params)).all()
 
     async def ping(self) -> None:
         from sqlalchemy import text

@@ -34,7 +34,7 @@ from starguide.ai.schemas import (
 )
 from starguide.ai.sse import EventStreamResponse, sse_event
 from starguide.ai.types import ChatMessage, ChatRequest, TextDelta
-from starguide.auth.deps import OrgAdminApartDep, OrgAdminDep, Principal
+from starguide.auth.deps import OrgAdminDep, Principal
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.errors import ProblemError
 from starguide.kit.pagination import Page, PageParamsDep, paginate
@@ -306,9 +306,7 @@ async def usage_breakdown(
     response_class=EventStreamResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "events: delta, done, error"}},
 )
-async def try_alias(
-    body: TryRequest, principal: OrgAdminApartDep, runtime: RuntimeDep
-) -> EventStreamResponse:
+async def try_alias(body: TryRequest, principal: OrgAdminDep, runtime: RuntimeDep) -> EventStreamResponse:
     """Send a short prompt through an alias, as this organisation, to check its configuration."""
     await runtime.limiter.hit(
         runtime.settings.rate_limit_ai, "ai", str(principal.user_id), what="AI requests"

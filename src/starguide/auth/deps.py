@@ -17,20 +17,17 @@ from typing import Annotated, Any
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.auth.models import AuthSession, User
 from starguide.auth.tokens import AccessClaims, decode_access_token
-from starguide.kit.deps import RuntimeDep, SessionDep
+from starguide.kit.deps import RuntimeDep
 from starguide.kit.errors import Forbidden, TooManyRequests, Unauthorized
 from starguide.orgs.models import Membership, Organisation, Role
 from starguide.runtime import Runtime
 
 __all__ = [
-    "MemberApartDep",
     "MemberDep",
     "MentorDep",
-    "OrgAdminApartDep",
     "OrgAdminDep",
     "PlatformAdminDep",
     "Principal",
@@ -126,16 +123,11 @@ async def check_user_rate(runtime: Runtime, user_id: uuid.UUID) -> None:
         raise TooManyRequests(f"Too many requests from this account; try again in {wait} seconds.", wait)
 
 
-async def get_principal(runtime: RuntimeDep, session: SessionDep, credentials: BearerDep) -> Principal:
-    return await principal_from(runtime, session, credentials)
-
-
-async def principal_from(
-    runtime: Runtime, session: AsyncSession | None, credentials: HTTPAuthorizationCredentials | None
-) -> Principal:
-    """The principal of a request; a database read, when needed, runs on `session` if given."""
+async def get_principal(runtime: RuntimeDep, credentials: BearerDep) -> Principal:
+    """The principal of a request, read apart from the request's own transaction: a POST's is a write,
+    and on SQLite writes queue one at a time, so signing in must not wait for (or hold) one."""
     claims, now = authenticate(runtime, credentials)
-    rows = await account_rows(runtime, claims, session)
+    rows = await account_rows(runtime, claims)
     first = rows[0] if rows else None
     check_session_live(first, now)
     assert first is not None
@@ -151,13 +143,11 @@ async def principal_from(
     )
 
 
-async def account_rows(runtime: Runtime, claims: AccessClaims, session: AsyncSession | None) -> Sequence[Any]:
+async def account_rows(runtime: Runtime, claims: AccessClaims) -> Sequence[Any]:
     """The rows of `ACCOUNT_QUERY` for the token's session, from the cache when it has them."""
     return await runtime.access_cache.rows(
         claims.session_id,
-        lambda: runtime.db.hot_read(
-            ACCOUNT_QUERY, {"sid": claims.session_id, "uid": claims.user_id}, session=session
-        ),
+        lambda: runtime.db.hot_read(ACCOUNT_QUERY, {"sid": claims.session_id, "uid": claims.user_id}),
     )
 
 
@@ -202,26 +192,3 @@ async def require_platform_admin(principal: UserDep) -> Principal:
 
 
 PlatformAdminDep = Annotated[Principal, Depends(require_platform_admin)]
-
-
-async def get_principal_apart(runtime: RuntimeDep, credentials: BearerDep) -> Principal:
-    """The principal, read outside any request transaction (from the cache, or a read of its own)."""
-    return await principal_from(runtime, None, credentials)
-
-
-async def require_member_apart(
-    principal: Annotated[Principal, Depends(get_principal_apart)], runtime: RuntimeDep
-) -> Principal:
-    return await require_member(principal, runtime)
-
-
-async def require_org_admin_apart(
-    principal: Annotated[Principal, Depends(require_member_apart)],
-) -> Principal:
-    return await require_org_admin(principal)
-
-
-# For routes that open their own short transactions instead of `SessionDep`'s: a POST's transaction
-# is a write, and on SQLite writes queue one at a time, so a stream should not hold one to sign in.
-MemberApartDep = Annotated[Principal, Depends(require_member_apart)]
-OrgAdminApartDep = Annotated[Principal, Depends(require_org_admin_apart)]

@@ -546,7 +546,7 @@ async def read_me_json(runtime: Runtime, claims: AccessClaims, now: datetime) ->
     """My account as `GET /me` shows it, encoded; also checks that the session is live (401 otherwise).
 
     Every page of the web app asks for it, so the encoded answer is kept with the cached rows."""
-    rows = await account_rows(runtime, claims, None)
+    rows = await account_rows(runtime, claims)
     check_session_live(rows[0] if rows else None, now)
     return runtime.access_cache.derived(  # type: ignore[no-any-return]
         claims.session_id,

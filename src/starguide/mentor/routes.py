@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.ai.sse import EventStreamResponse
-from starguide.auth.deps import MemberApartDep, MemberDep, MentorDep, Principal, Role
+from starguide.auth.deps import MemberDep, MentorDep, Principal, Role
 from starguide.auth.models import User
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.pagination import Page, PageParamsDep, paginate
@@ -214,7 +214,7 @@ async def delete_conversation(
 async def post_message(
     conversation_id: uuid.UUID,
     body: MessageCreate,
-    principal: MemberApartDep,
+    principal: MemberDep,
     runtime: RuntimeDep,
 ) -> EventStreamResponse:
     """Ask the mentor; the reply streams as it is written, grounded in the organisation's lessons."""

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from starguide.auth.deps import BearerDep, MemberDep, MentorDep, Principal, principal_from, require_member
+from starguide.auth.deps import MemberDep, MentorDep
 from starguide.kit.deps import RuntimeDep, SessionDep
 from starguide.kit.errors import problem_response
 from starguide.kit.pagination import Page, PageParamsDep
@@ -113,21 +113,11 @@ async def answer_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 AnswerSessionDep = Annotated[AsyncSession, Depends(answer_session, scope="function")]
 
 
-async def answering_member(
-    runtime: RuntimeDep, session: AnswerSessionDep, credentials: BearerDep
-) -> Principal:
-    """`MemberDep`, read on the answer's own session (one connection, no transaction of its own)."""
-    return await require_member(await principal_from(runtime, session, credentials), runtime)
-
-
-AnsweringMemberDep = Annotated[Principal, Depends(answering_member)]
-
-
 @router.put("/attempts/{attempt_id}/answers/{question_id}", response_model=schemas.AnswerResult)
 async def save_answer(
     request: Request,
     session: AnswerSessionDep,
-    principal: AnsweringMemberDep,
+    principal: MemberDep,
     runtime: RuntimeDep,
     attempt_id: uuid.UUID,
     question_id: uuid.UUID,
