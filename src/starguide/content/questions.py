@@ -266,6 +266,18 @@ Question = Annotated[
 ]
 
 
+def visible_options(question: Question) -> list[str]:
+    """What a learner is shown to choose from, never the answer: choices, ordering items sorted (the
+    authored order is the answer), matching prompts; nothing for the other types."""
+    if isinstance(question, SingleChoiceQuestion | MultipleChoiceQuestion):
+        return [c.text for c in question.choices]
+    if isinstance(question, OrderingQuestion):
+        return sorted(i.text for i in question.items)
+    if isinstance(question, MatchingQuestion):
+        return [p.prompt for p in question.pairs]
+    return []
+
+
 # ---- answers ------------------------------------------------------------------------------------
 
 

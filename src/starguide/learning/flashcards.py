@@ -23,6 +23,7 @@ from starguide.content.questions import (
     ShortTextQuestion,
     SingleChoiceQuestion,
     TrueFalseQuestion,
+    visible_options,
 )
 from starguide.content.render import render_text
 from starguide.kit.errors import Conflict, NotFound
@@ -63,13 +64,7 @@ async def questions_for(
 
 
 def prompt(question: Question) -> ReviewPromptRead:
-    options: list[str] = []
-    if isinstance(question, SingleChoiceQuestion | MultipleChoiceQuestion):
-        options = [c.text for c in question.choices]
-    elif isinstance(question, OrderingQuestion):
-        options = sorted(i.text for i in question.items)  # the authored order is the answer
-    elif isinstance(question, MatchingQuestion):
-        options = [p.prompt for p in question.pairs]
+    options = visible_options(question)
     return ReviewPromptRead(
         type=str(question.type),
         title=question.title,

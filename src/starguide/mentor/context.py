@@ -32,18 +32,17 @@ from starguide.content import service as content
 from starguide.content.models import Course, Lesson, LessonProgress, Question, Skill
 from starguide.content.questions import (
     Answer,
-    MatchingQuestion,
     MultipleChoiceAnswer,
     MultipleChoiceQuestion,
     NumericAnswer,
     NumericQuestion,
-    OrderingQuestion,
     ShortTextAnswer,
     ShortTextQuestion,
     SingleChoiceAnswer,
     SingleChoiceQuestion,
     TrueFalseAnswer,
     TrueFalseQuestion,
+    visible_options,
 )
 from starguide.kit.errors import InvalidInput
 from starguide.kit.events import AnswerGraded, MentorHelpGiven
@@ -189,16 +188,7 @@ async def learner_facts(
 
 def practice_text(spec: Any) -> str:
     """A question as the learner would see it in practice: its text and options, never its answer."""
-    lines = [spec.text.strip()]
-    options: list[str] = []
-    if isinstance(spec, SingleChoiceQuestion | MultipleChoiceQuestion):
-        options = [c.text for c in spec.choices]
-    elif isinstance(spec, OrderingQuestion):
-        options = sorted(i.text for i in spec.items)  # the authored order is the answer
-    elif isinstance(spec, MatchingQuestion):
-        options = [p.prompt for p in spec.pairs]
-    lines += [f"- {o}" for o in options]
-    return "\n".join(lines)
+    return "\n".join([spec.text.strip(), *(f"- {o}" for o in visible_options(spec))])
 
 
 def asked_before(flags: Iterable[dict[str, Any] | None]) -> list[str]:
