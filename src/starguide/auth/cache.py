@@ -70,6 +70,7 @@ class AccessCache:
         self.max_entries = max_entries
         self.listening = not shared
         self._entries: dict[uuid.UUID, _Entry] = {}
+        self._by_user: dict[uuid.UUID, set[uuid.UUID]] = {}  # so a user's change finds their sessions
         # Bumped by every forget, so a read that raced a change does not store what it read.
         self._generation = 0
 
@@ -91,6 +92,7 @@ class AccessCache:
             if len(self._entries) >= self.max_entries:
                 self._evict(now)
             self._entries[session_id] = _Entry(now + self.ttl, rows[0].id, rows)
+            self._by_user.setdefault(rows[0].id, set()).add(session_id)
         return rows
 
     def derived(self, session_id: uuid.UUID, rows: Rows, key: Any, build: Callable[[], Any]) -> Any:
@@ -107,6 +109,17 @@ class AccessCache:
         live = {k: v for k, v in self._entries.items() if v.expires > now}
         # Still full of live entries: drop the older half (dicts keep insertion order).
         self._entries = dict(list(live.items())[len(live) // 2 :]) if len(live) >= self.max_entries else live
+        self._by_user = {}
+        for session_id, entry in self._entries.items():
+            self._by_user.setdefault(entry.user_id, set()).add(session_id)
+
+    def _drop(self, session_id: uuid.UUID) -> None:
+        entry = self._entries.pop(session_id, None)
+        if entry is not None:
+            sessions = self._by_user.get(entry.user_id, set())
+            sessions.discard(session_id)
+            if not sessions:
+                self._by_user.pop(entry.user_id, None)
 
     def forget(self, changes: Iterable[Change]) -> None:
         changes = set(changes)
@@ -115,17 +128,21 @@ class AccessCache:
         self._generation += 1
         if EVERYTHING in changes:
             self._entries.clear()
+            self._by_user.clear()
             return
-        sessions = {c[1] for c in changes if isinstance(c, tuple) and c[0] == "session"}
-        users = {c[1] for c in changes if isinstance(c, tuple) and c[0] == "user"}
-        orgs = {c[1] for c in changes if isinstance(c, tuple) and c[0] == "org"}
-        for session_id, entry in list(self._entries.items()):
-            if (
-                session_id in sessions
-                or entry.user_id in users
-                or (orgs and any(row.org_id in orgs for row in entry.rows))
-            ):
-                del self._entries[session_id]
+        named = [c for c in changes if isinstance(c, tuple)]
+        for kind, key in named:
+            if kind == "session":
+                self._drop(key)
+            elif kind == "user":
+                for session_id in list(self._by_user.get(key, ())):
+                    self._drop(session_id)
+        # An organisation's change (rare: a rename) is found by looking through the memberships.
+        orgs = {key for kind, key in named if kind == "org"}
+        if orgs:
+            for session_id, entry in list(self._entries.items()):
+                if any(row.org_id in orgs for row in entry.rows):
+                    self._drop(session_id)
 
     def clear(self) -> None:
         self.forget([EVERYTHING])
