@@ -253,7 +253,8 @@ async def test_quiz_me_asks_due_reviews_but_never_an_open_graded_question(
     assert "Practice questions chosen" not in _system(fake)
 
 
-async def test_the_offline_mentor_quizzes_on_the_weakest_skill(harness: Any) -> None:
+async def _quiz_after_practice(harness: Any) -> tuple[Any, School, dict[str, Any], dict[str, str], str]:
+    """A learner who practised the course (wrong answers: weak skills) and a new "quiz me" conversation."""
     client = harness.client
     school = await make_school(client)
     built = await make_course(client, school)
@@ -262,6 +263,11 @@ async def test_the_offline_mentor_quizzes_on_the_weakest_skill(harness: Any) -> 
     await harness.drain()
     h = school.learner.headers
     cid = ok(await client.post(CONVERSATIONS, json={"mode": "quiz"}, headers=h), 201)["id"]
+    return client, school, built, h, str(cid)
+
+
+async def test_the_offline_mentor_quizzes_on_the_weakest_skill(harness: Any) -> None:
+    client, _, _, h, cid = await _quiz_after_practice(harness)
     seen = []
     for _ in range(2):
         got = events((await ask(client, h, cid, "Quiz me please")).text)
@@ -289,14 +295,7 @@ async def _answer_events(harness: Any) -> list[dict[str, Any]]:
 
 
 async def test_an_answer_to_the_mentors_practice_question_is_assisted_evidence(harness: Any) -> None:
-    client = harness.client
-    school = await make_school(client)
-    built = await make_course(client, school)
-    await _enrol(client, school, built["course"]["id"])
-    await _practise(client, school, built)
-    await harness.drain()
-    h = school.learner.headers
-    cid = ok(await client.post(CONVERSATIONS, json={"mode": "quiz"}, headers=h), 201)["id"]
+    client, school, built, h, cid = await _quiz_after_practice(harness)
     text = "".join(
         d["text"] for kind, d in events((await ask(client, h, cid, "Quiz me")).text) if kind == "delta"
     )
