@@ -3,7 +3,7 @@
 // answers a review card; the mentor who teaches the course opens the learner's progress.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { journeySteps, launchBrowser, shot, startServer } from './support.mjs'
+import { callApi, journeySteps, launchBrowser, shot, startServer } from './support.mjs'
 
 const stamp = Date.now().toString(36)
 const PASSWORD = 'nebula-harbour-7731'
@@ -19,17 +19,7 @@ const seed = {}
 
 const step = journeySteps('learning', () => page, apiFailures)
 
-/** A JSON call to the API as `token` (no token: anonymous); fails the step on an unexpected status. */
-async function call(method, path, { token, body, status = [200, 201, 204] } = {}) {
-  const response = await fetch(server.url + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  if (!status.includes(response.status)) throw new Error(`${method} ${path} answered ${response.status}: ${text}`)
-  return text ? JSON.parse(text) : null
-}
+const call = (method, path, options) => callApi(server.url, method, path, options)
 
 before(async () => {
   server = await startServer()

@@ -4,7 +4,7 @@
 // AI grade panel of a mentor's attempt review.
 import assert from 'node:assert/strict'
 import { after, before } from 'node:test'
-import { journeySteps, launchBrowser, shot, startServer } from './support.mjs'
+import { callApi, journeySteps, launchBrowser, shot, startServer } from './support.mjs'
 
 const stamp = Date.now().toString(36)
 const PASSWORD = 'nebula-harbour-7731'
@@ -21,16 +21,7 @@ const apiFailures = []
 
 const step = journeySteps('oversight', () => adminPage, apiFailures)
 
-async function call(method, path, { token, body, status = [200, 201, 204] } = {}) {
-  const response = await fetch(server.url + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  if (!status.includes(response.status)) throw new Error(`${method} ${path} answered ${response.status}: ${text}`)
-  return text ? JSON.parse(text) : null
-}
+const call = (method, path, options) => callApi(server.url, method, path, options)
 
 async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })

@@ -141,6 +141,18 @@ export async function shot(page, series, name) {
  * The `step` of a journey file: a test that is skipped once an earlier one failed (each depends on the
  * ones before), and that on failure prints the API errors seen so far and saves a screenshot.
  */
+/** A JSON call to the API at `base` as `token` (none: anonymous); throws on an unexpected status. */
+export async function callApi(base, method, path, { token, body, status = [200, 201, 204] } = {}) {
+  const response = await fetch(base + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  if (!status.includes(response.status)) throw new Error(`${method} ${path} answered ${response.status}: ${text}`)
+  return text ? JSON.parse(text) : null
+}
+
 export function journeySteps(series, currentPage, apiFailures) {
   let failed = false
   return function step(name, fn) {
