@@ -43,6 +43,8 @@ browser:
 web-test: install web-deps browser
 	cd web && STARGUIDE_PYTHON=$(CURDIR)/$(BIN)/python npm run check:api && npm run typecheck && npm test -- --run && npm run build && CHROMIUM_PATH=$(CHROMIUM) npm run e2e
 
+# Links in e-mails and the demo's sign-in hint name the address served, unless set otherwise.
+run: export STARGUIDE_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install web
 	$(BIN)/starguide migrate
 	$(BIN)/starguide seed-demo --if-empty
