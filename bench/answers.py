@@ -2,7 +2,8 @@
 
 Each request is a real answer save: `PUT /api/v1/attempts/{id}/answers/{question}` in practice mode,
 so the server checks the principal, grades the answer, upserts the answer row and records an
-`AnswerGraded` event in the outbox, in one transaction (the outbox is delivered by the server too).
+`AnswerGraded` event in the outbox, atomically (the outbox is delivered by the server too). The baseline
+beside it: `GET /healthz` on the same server with the same connections, what the stack does at most.
 Learners are spread over the requests by a wrk Lua script (wrk is the load generator, in C).
 SQLite runs one worker (one writer process), PostgreSQL two workers with Redis.
 Run: .venv/bin/python bench/answers.py [--learners 64 --seconds 10 --connections 64]
@@ -30,7 +31,7 @@ import tempfile  # noqa: E402
 import urllib.request  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bench.support import ROOT, WrkResult, _ms, bench_line, free_port, uvicorn_server  # noqa: E402
+from bench.support import ROOT, WrkResult, _ms, bench_line, free_port, uvicorn_server, wrk  # noqa: E402
 
 PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -225,9 +226,13 @@ def measure(name: str, database_url: str, data_dir: Path, args: argparse.Namespa
         entries = prepare(base, args.learners)
         run_wrk(base, entries, 2, args.connections)  # warm-up
         result = run_wrk(base, entries, args.seconds, args.connections)
+        # The baseline: the same server, connections and load generator on a route that does nothing.
+        baseline = wrk(f"{base}/healthz", seconds=args.seconds, connections=args.connections)
     bench_line(f"answers_{name}_rate", result.rate, "answers/s")
     bench_line(f"answers_{name}_p50", result.p50_ms, "ms")
     bench_line(f"answers_{name}_p99", result.p99_ms, "ms")
+    bench_line(f"answers_{name}_baseline_healthz_rate", baseline.rate, "req/s")
+    bench_line(f"answers_{name}_baseline_healthz_p99", baseline.p99_ms, "ms")
     if result.errors:
         print(f"warning: {result.errors} non-2xx responses or timeouts on {name}", file=sys.stderr)
 

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("var")
     database_url: str | None = None
-    # PostgreSQL connections a process keeps open for its sessions (plus up to 10 for hot reads)
+    # PostgreSQL connections a process keeps open for its sessions (plus up to 10 for the hot path)
     database_pool_size: int = Field(default=30, ge=1, le=500)
     redis_url: str | None = None
     secret_key: SecretStr | None = None

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable, Select
 
 from starguide.config import Settings
 
@@ -57,17 +57,17 @@ class _Record(asyncpg.Record):  # type: ignore[misc]
 
 
 async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
-    """The hot-read pool only runs single autocommit SELECTs: no state is left to reset."""
+    """The hot pool only runs single statements in autocommit: no state is left to reset."""
 
 
-class HotReader:
-    """Runs a few read-only SELECTs that every request makes straight on asyncpg (PostgreSQL only).
+class HotPath:
+    """Runs the few statements of the busiest routes straight on asyncpg (PostgreSQL only).
 
-    Authentication reads the session, account and role on every request. Through SQLAlchemy's
-    session and pool that costs about ten times the driver's own work (checkout, greenlet hops,
-    result processing); here each statement is compiled once and run on a small pool of its own.
-    Only plain columns whose driver values need no conversion belong here (UUIDs, text, booleans,
-    aware timestamps).
+    Authentication reads the session, account and role on every request, and saving an answer is
+    one self-contained statement. Through SQLAlchemy's session and pool that costs about ten times
+    the driver's own work (checkout, greenlet hops, result processing); here each statement is
+    compiled once and run, in autocommit, on a small pool of its own. Only plain values that need
+    no conversion belong here (UUIDs, text, numbers, booleans, aware timestamps, JSON as text).
     """
 
     def __init__(self, engine: AsyncEngine, max_size: int) -> None:
@@ -76,12 +76,12 @@ class HotReader:
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
-        self._compiled: dict[int, tuple[AnySelect, str, tuple[str, ...]]] = {}
+        self._compiled: dict[int, tuple[Executable, str, tuple[str, ...]]] = {}
 
-    def _sql(self, statement: AnySelect) -> tuple[str, tuple[str, ...]]:
+    def _sql(self, statement: Executable) -> tuple[str, tuple[str, ...]]:
         cached = self._compiled.get(id(statement))
         if cached is None or cached[0] is not statement:
-            compiled = statement.compile(dialect=self._dialect)
+            compiled = statement.compile(dialect=self._dialect)  # type: ignore[attr-defined]
             cached = (statement, compiled.string, tuple(compiled.positiontup or ()))
             self._compiled[id(statement)] = cached
         return cached[1], cached[2]
@@ -99,7 +99,7 @@ class HotReader:
                 )
             return self._pool
 
-    async def fetch(self, statement: AnySelect, params: Mapping[str, Any]) -> Sequence[Any]:
+    async def fetch(self, statement: Executable, params: Mapping[str, Any]) -> Sequence[Any]:
         sql, names = self._sql(statement)
         pool = self._pool or await self._open()
         rows: Sequence[Any] = await pool.fetch(sql, *(params[name] for name in names))
@@ -138,7 +138,7 @@ class Database:
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False, autoflush=False
         )
         self._sqlite_write_lock = asyncio.Lock()
-        self._hot_reader = None if self.is_sqlite else HotReader(self.engine, max_size=10)
+        self._hot = None if self.is_sqlite else HotPath(self.engine, max_size=10)
         # Called after every successful commit with the session's `info` (e.g. to wake the outbox).
         self.after_commit_hooks: list[Callable[[dict[str, Any]], None]] = []
 
@@ -173,12 +173,22 @@ class Database:
         session.info.setdefault("after_commit", []).append(callback)
 
     async def hot_read(self, statement: AnySelect, params: Mapping[str, Any]) -> Sequence[Any]:
-        """The rows of a read-only SELECT that runs on every request (see `HotReader`); on SQLite, in a
+        """The rows of a read-only SELECT that runs on every request (see `HotPath`); on SQLite, in a
         read session of its own."""
-        if self._hot_reader is not None:
-            return await self._hot_reader.fetch(statement, params)
+        if self._hot is not None:
+            return await self._hot.fetch(statement, params)
         async with self.session(write=False) as own:
             return (await own.execute(statement, params)).all()
+
+    async def hot_write(
+        self, statement: Executable, params: Mapping[str, Any], info: dict[str, Any]
+    ) -> Sequence[Any]:
+        """The rows of one write statement that commits by itself (PostgreSQL only, see `HotPath`),
+        then the after-commit work that `info` asks for, as a session's commit would run it."""
+        assert self._hot is not None, "hot writes are for PostgreSQL; SQLite writes in a session"
+        rows = await self._hot.fetch(statement, params)
+        await self._after_commit(info)
+        return rows
 
     async def ping(self) -> None:
         from sqlalchemy import text
@@ -187,6 +197,6 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        if self._hot_reader is not None:
-            await self._hot_reader.close()
+        if self._hot is not None:
+            await self._hot.close()
         await self.engine.dispose()

@@ -7,13 +7,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from starguide.kit.events import AnswerGraded, AttemptSubmitted
 from starguide.kit.outbox import OutboxEvent
 from starguide.kit.time import FrozenClock
 from starguide.quizzes.jobs import auto_submit_expired
-from starguide.quizzes.models import AttemptAnswer
+from starguide.quizzes.models import Attempt, AttemptAnswer
 from tests.content.support import API, School, make_course, make_school, ok
 
 
@@ -468,3 +469,70 @@ async def test_learners_cannot_see_others_attempts_or_unassigned_assessments(har
     assert all(a["revealed"] for a in mentor_view["answers"])
     unused = timedelta()
     assert unused == timedelta()
+
+
+async def test_a_remembered_attempt_still_answers_to_its_owner_its_state_and_its_policy(harness: Any) -> None:
+    """An answer save keeps the attempt's unchanging facts in memory after the first save; whose the
+    attempt is, whether it is still in progress and the current feedback policy are checked anew."""
+    client = harness.client
+    school, _built, assessment = await _setup(harness)
+    h = school.learner.headers
+    attempt = ok(await client.post(f"{API}/assessments/{assessment['id']}/attempts", headers=h))
+    tf = _by_type(attempt)["true_false"]["question_id"]
+    url = f"{API}/attempts/{attempt['id']}/answers/{tf}"
+    answer = {"answer": {"type": "true_false", "value": True}}
+    first = ok(await client.put(url, json=answer, headers=h))  # now remembered
+    assert (first["revealed"], first["tries"]) == (False, 1)
+
+    other = await make_school(client)
+    for stranger in (school.other_learner, school.mentor, school.admin, other.learner, other.admin):
+        refused = await client.put(url, json=answer, headers=stranger.headers)
+        assert refused.status_code == 404, stranger
+    unknown = await client.put(
+        f"{API}/attempts/{attempt['id']}/answers/{uuid.uuid4()}", json=answer, headers=h
+    )
+    assert unknown.status_code == 404
+
+    policy = {"questions": [q["question_id"] for q in attempt["questions"]], "feedback_policy": "immediately"}
+    ok(
+        await client.patch(
+            f"{API}/assessments/{assessment['id']}", json={"policy": policy}, headers=school.mentor.headers
+        )
+    )
+    again = ok(await client.put(url, json=answer, headers=h))
+    assert (again["revealed"], again["correct"], again["tries"]) == (True, True, 2)
+
+    ok(await client.post(f"{API}/attempts/{attempt['id']}/submit", headers=h))
+    late = await client.put(url, json=answer, headers=h)
+    assert late.status_code == 409
+    assert "submitted" in late.json()["detail"]
+
+    ok(await client.delete(f"{API}/assessments/{assessment['id']}", headers=school.mentor.headers), 204)
+    gone = await client.put(url, json=answer, headers=h)
+    assert gone.status_code == 404
+
+
+async def test_an_answer_waits_for_a_submission_under_way_and_is_then_refused(harness: Any) -> None:
+    """PostgreSQL: a submission locks the attempt while it scores the answers, and the one-statement
+    save locks it too, so no answer slips in between the scoring and the commit."""
+    if harness.runtime.db.is_sqlite:
+        pytest.skip("SQLite runs one write transaction at a time")
+    client = harness.client
+    school, _built, assessment = await _setup(harness)
+    h = school.learner.headers
+    attempt = ok(await client.post(f"{API}/assessments/{assessment['id']}/attempts", headers=h))
+    url = f"{API}/attempts/{attempt['id']}/answers/{_by_type(attempt)['true_false']['question_id']}"
+    answer = {"answer": {"type": "true_false", "value": True}}
+    ok(await client.put(url, json=answer, headers=h))
+    async with harness.runtime.db.session() as session:
+        locked = await session.scalar(
+            select(Attempt).where(Attempt.id == uuid.UUID(attempt["id"])).with_for_update()
+        )
+        assert locked is not None
+        save = asyncio.create_task(client.put(url, json=answer, headers=h))
+        await asyncio.sleep(0.3)
+        assert not save.done()  # waiting for the submission
+        locked.status = "submitted"
+    refused = await save
+    assert refused.status_code == 409
+    assert "submitted" in refused.json()["detail"]

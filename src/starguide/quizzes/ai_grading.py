@@ -48,6 +48,7 @@ from starguide.quizzes.grading import GradeStatus
 from starguide.quizzes.models import AIGrade, Assessment, Attempt, AttemptAnswer
 from starguide.quizzes.policy import AssessmentPolicy
 from starguide.quizzes.service import (
+    AttemptFacts,
     _answered_event,
     _score,
     access_attempt,
@@ -345,7 +346,14 @@ async def _apply(
     spec = await load_spec(session, answer.question_id, answer.question_version)
     record_event(
         session,
-        _answered_event(attempt, assessment, answer.question_id, answer.question_version, spec, answer, now),
+        _answered_event(
+            AttemptFacts.of(attempt, assessment),
+            answer.question_id,
+            answer.question_version,
+            spec,
+            answer,
+            now,
+        ),
     )
     await session.flush()
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Query, Request, Response, status
 
 from starguide.auth.deps import MemberDep, MentorDep
 from starguide.kit.deps import RuntimeDep, SessionDep
@@ -96,45 +94,27 @@ async def get_attempt(
         return await service.get_attempt(fresh, principal, attempt_id, runtime.clock)
 
 
-async def answer_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """The session of an answer save. On PostgreSQL it is in autocommit: the save is one statement
-    (atomic by itself), so a transaction around it would only add BEGIN and COMMIT round trips. On
-    SQLite, the usual write transaction."""
-    if runtime.db.is_sqlite:
-        async with runtime.db.session() as session:
-            yield session
-        return
-    async with runtime.db.session(write=False) as session:
-        session.info[service.AUTOCOMMIT] = True
-        yield session
-        await runtime.db.after_commit(session.info)
-
-
-AnswerSessionDep = Annotated[AsyncSession, Depends(answer_session, scope="function")]
-
-
 @router.put("/attempts/{attempt_id}/answers/{question_id}", response_model=schemas.AnswerResult)
 async def save_answer(
     request: Request,
-    session: AnswerSessionDep,
     principal: MemberDep,
     runtime: RuntimeDep,
     attempt_id: uuid.UUID,
     question_id: uuid.UUID,
     body: schemas.AnswerIn,
-) -> Any:
+) -> Response:
     """Save (and grade) an answer; saving again replaces it. Refused with 409 once time is up."""
+    # No request session: the service writes in its own (on PostgreSQL, one statement), and the
+    # answer is encoded here once rather than validated again against `response_model`.
     result = await service.do_save_answer(
-        session, principal, attempt_id, question_id, body.answer, runtime.clock
+        runtime.db, principal, attempt_id, question_id, body.answer, runtime.clock
     )
     if isinstance(result, service.Expired):
-        if not result.submitted:
-            await service.submit_expired(runtime.db, runtime.clock, attempt_id=attempt_id)
-        # Not raised: the automatic submission made in this transaction must be committed.
+        await service.submit_expired(runtime.db, runtime.clock, attempt_id=attempt_id)
         return problem_response(
             request, 409, "Time is up: the attempt has been submitted.", slug="time-up", title="Time is up"
         )
-    return result
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 @router.post("/attempts/{attempt_id}/answers/{question_id}/hint")

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter
-from sqlalchemy import Boolean, Float, Integer, String, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Boolean, Text, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from starguide.auth.deps import Principal
 from starguide.content.bank import parse_spec
@@ -24,6 +23,7 @@ from starguide.content.models import Question, QuestionVersion
 from starguide.content.questions import Answer, QuestionType
 from starguide.content.render import render_text
 from starguide.content.service import _org, access_course, enrolled_course_ids, is_enrolled
+from starguide.db import Database
 from starguide.kit.errors import Conflict, InvalidInput, NotFound
 from starguide.kit.events import AnswerGraded, AttemptSubmitted
 from starguide.kit.models import UTCDateTime
@@ -386,17 +386,24 @@ def expired(attempt: Attempt, now: datetime) -> bool:
 
 
 async def access_attempt(
-    session: AsyncSession, principal: Principal, attempt_id: uuid.UUID, *, own: bool = False
+    session: AsyncSession,
+    principal: Principal,
+    attempt_id: uuid.UUID,
+    *,
+    own: bool = False,
+    lock: bool = False,
 ) -> tuple[Attempt, Assessment]:
-    """The attempt if it is the principal's (or, unless `own`, if the principal is a mentor)."""
+    """The attempt if it is the principal's (or, unless `own`, if the principal is a mentor); with
+    `lock`, its row stays locked until the transaction ends (answer saves wait for it)."""
     pair: Any = select(Attempt, Assessment)
-    row = (
-        await session.execute(
-            scoped(pair, Attempt, _org(principal))
-            .join(Assessment, Assessment.id == Attempt.assessment_id)
-            .where(Attempt.id == attempt_id)
-        )
-    ).first()
+    stmt = (
+        scoped(pair, Attempt, _org(principal))
+        .join(Assessment, Assessment.id == Attempt.assessment_id)
+        .where(Attempt.id == attempt_id)
+    )
+    if lock and session.get_bind().dialect.name != "sqlite":  # SQLite: the write transaction is the lock
+        stmt = stmt.with_for_update(of=Attempt)
+    row = (await session.execute(stmt)).first()
     if row is None:
         raise NotFound("No such attempt.")
     attempt, assessment = row
@@ -461,21 +468,28 @@ def _answer_result(
     )
     if not reveal:
         return result
-    answered = row is not None and row.answered
-    if grade_ is None and answered:
-        assert row is not None
+    answered = row if row is not None and row.answered else None
+    if grade_ is None and answered is not None:
         try:
-            grade_ = grade(spec, ANSWER.validate_python(row.answer))
+            grade_ = grade(spec, ANSWER.validate_python(answered.answer))
         except AnswerMismatch:  # pragma: no cover - answers are checked when saved
             grade_ = None
+    return _reveal(result, spec, answered, grade_)
+
+
+def _reveal(
+    result: schemas.AnswerResult, spec: Any, answered: Any, grade_: Grade | None
+) -> schemas.AnswerResult:
+    """`result` with the grading shown: explanation, model answer and, for an answer (`answered`, its
+    row), status, score and feedback."""
     best = model_answer(spec)
     result.revealed = True
     result.explanation = spec.explanation
     result.model_answer = best.model_dump(mode="json") if best else None
-    if answered and row is not None:
-        result.status = row.status
-        result.score = row.score
-        result.correct = row.status == GradeStatus.GRADED and row.score >= 1.0
+    if answered is not None:
+        result.status = answered.status
+        result.score = answered.score
+        result.correct = answered.status == GradeStatus.GRADED and answered.score >= 1.0
         result.feedback = list(grade_.feedback) if grade_ else []
     return result
 
@@ -572,36 +586,70 @@ async def list_attempts(
 
 @dataclass(frozen=True)
 class Expired:
-    """Returned (not raised) when an answer came too late: the attempt was submitted in this transaction
-    (or, with `submitted` False, is left for the caller to submit in one)."""
+    """Returned (not raised) when an answer came too late: nothing was saved, and the caller submits
+    the attempt in a transaction of its own."""
 
     attempt_id: uuid.UUID
-    submitted: bool = True
 
 
-# Set in `session.info` by a caller whose session is in autocommit mode (PostgreSQL): each statement
-# commits by itself, so the service writes nothing that takes more than one statement.
-AUTOCOMMIT = "quizzes.autocommit"
+@dataclass(frozen=True, slots=True)
+class AttemptFacts:
+    """What never changes about an attempt once started: whose it is, its questions and versions,
+    its mode and deadline. Kept in process memory (`_remembered`), so that saving an answer reads
+    nothing first; what does change (status, last activity) the write itself checks and moves."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    user_id: uuid.UUID
+    assessment_id: uuid.UUID
+    course_id: uuid.UUID | None
+    mode: str
+    deadline_at: datetime | None
+    versions: dict[str, int]  # question id (as text) -> the version this attempt asks
+
+    @classmethod
+    def of(cls, attempt: Attempt, assessment: Assessment) -> AttemptFacts:
+        return cls(
+            id=attempt.id,
+            organisation_id=attempt.organisation_id,
+            user_id=attempt.user_id,
+            assessment_id=assessment.id,
+            course_id=assessment.course_id,
+            mode=attempt.mode,
+            deadline_at=attempt.deadline_at,
+            versions={i["question_id"]: i["version"] for i in attempt.items},
+        )
 
 
-def _upsert(session: AsyncSession) -> Any:
-    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+_FACTS: dict[uuid.UUID, AttemptFacts] = {}
+_FACTS_MAX = 8192
 
 
-@dataclass(frozen=True)
-class _Saved:
-    """What an answer's event needs of its row, before the row exists."""
+async def _remembered(db: Database, principal: Principal, attempt_id: uuid.UUID) -> AttemptFacts:
+    """The facts of the principal's own attempt, read once per process. A deleted attempt may still
+    be remembered: the save finds no row to write and answers 404 then."""
+    facts = _FACTS.get(attempt_id)
+    if facts is None:
+        async with db.session(write=False) as session:
+            facts = AttemptFacts.of(*await access_attempt(session, principal, attempt_id, own=True))
+        if len(_FACTS) >= _FACTS_MAX:
+            del _FACTS[next(iter(_FACTS))]  # the oldest: attempts are answered soon after they start
+        _FACTS[attempt_id] = facts
+    if facts.user_id != principal.user_id or facts.organisation_id != principal.organisation_id:
+        raise NotFound("No such attempt.")
+    return facts
 
-    status: str
-    score: float
-    tries: int = 1
-    hints_shown: int = 0
-    time_taken_seconds: float | None = None
+
+async def _cached_spec(db: Database, question_id: uuid.UUID, version: int) -> Any:
+    spec = _SPECS.get((question_id, version))
+    if spec is None:
+        async with db.session(write=False) as session:
+            spec = await load_spec(session, question_id, version)
+    return spec
 
 
 def _answered_event(
-    attempt: Attempt,
-    assessment: Assessment,
+    facts: AttemptFacts,
     question_id: uuid.UUID,
     version: int,
     spec: Any,
@@ -611,12 +659,12 @@ def _answered_event(
     by_mentor: bool = False,
 ) -> AnswerGraded:
     return AnswerGraded(
-        organisation_id=attempt.organisation_id,
+        organisation_id=facts.organisation_id,
         occurred_at=occurred_at,
-        user_id=attempt.user_id,
-        attempt_id=attempt.id,
-        assessment_id=assessment.id,
-        course_id=assessment.course_id,
+        user_id=facts.user_id,
+        attempt_id=facts.id,
+        assessment_id=facts.assessment_id,
+        course_id=facts.course_id,
         question_id=question_id,
         question_version=version,
         question_type=str(spec.type),
@@ -626,15 +674,29 @@ def _answered_event(
         score=row.score,
         correct=row.status == GradeStatus.GRADED and row.score >= 1.0,
         first_try=row.tries == 1,
-        mode=attempt.mode,
+        mode=facts.mode,
         hints_shown=row.hints_shown,
         time_taken_seconds=row.time_taken_seconds,
         graded_by_mentor=by_mentor,
     )
 
 
+@dataclass(frozen=True)
+class _Saved:
+    """The answer row as the save left it (and, for the event, as it will be before it exists)."""
+
+    status: str
+    score: float
+    tries: int = 1
+    hints_shown: int = 0
+    answered: bool = True
+    time_taken_seconds: float | None = None
+    mentor_feedback: str | None = None
+    feedback_policy: str | None = None  # the assessment's, as it is now (mentors may change it)
+
+
 async def do_save_answer(
-    session: AsyncSession,
+    db: Database,
     principal: Principal,
     attempt_id: uuid.UUID,
     question_id: uuid.UUID,
@@ -642,106 +704,144 @@ async def do_save_answer(
     clock: Clock,
 ) -> schemas.AnswerResult | Expired:
     """Grade and keep the answer (saving again replaces it: one row per question, even when two
-    saves race). Past the deadline nothing is saved and the attempt is submitted."""
-    attempt, assessment = await access_attempt(session, principal, attempt_id, own=True)
+    saves race). Past the deadline nothing is saved: the caller submits the attempt."""
+    facts = await _remembered(db, principal, attempt_id)
     now = clock()
-    if attempt.status != IN_PROGRESS:
-        raise Conflict("This attempt has been submitted; answers can no longer change.")
-    if expired(attempt, now):
-        if session.info.get(AUTOCOMMIT):
-            return Expired(attempt.id, submitted=False)  # the caller submits it in a transaction
-        await submit(session, attempt, assessment, now, auto=True)
-        return Expired(attempt.id)
-    item = next((i for i in attempt.items if i["question_id"] == str(question_id)), None)
-    if item is None:
+    if facts.deadline_at is not None and now >= facts.deadline_at:
+        return Expired(attempt_id)
+    version = facts.versions.get(str(question_id))
+    if version is None:
         raise NotFound("This question is not part of the attempt.")
-    version = item["version"]
-    spec = await load_spec(session, question_id, version)
+    spec = await _cached_spec(db, question_id, version)
     try:
         result = grade(spec, answer)
     except AnswerMismatch as exc:
         raise InvalidInput(str(exc)) from None
-    taken = max(0.0, (now - attempt.last_activity_at).total_seconds())
-    emit = attempt.mode == AssessmentMode.PRACTICE and result.answered
-    if session.get_bind().dialect.name == "postgresql":
-        row = await _save_answer_pg(
-            session, attempt, assessment, question_id, version, spec, answer, result, taken, now, emit=emit
-        )
+    given = answer.model_dump(mode="json")
+    saved = _Saved(status=result.status.value, score=result.score, answered=result.answered)
+    emit = facts.mode == AssessmentMode.PRACTICE and result.answered
+    if db.is_sqlite:
+        row = await _write_answer_sqlite(db, facts, question_id, version, spec, given, saved, now, emit=emit)
     else:
-        row = await _save_answer_orm(
-            session, attempt, assessment, question_id, version, spec, answer, result, taken, now, emit=emit
-        )
-    policy = AssessmentPolicy.model_validate(assessment.policy)
-    reveal = _revealed(attempt, assessment, policy, False, now)
-    return _answer_result(question_id, row, spec, reveal, result)
+        row = await _write_answer_pg(db, facts, question_id, version, spec, given, saved, now, emit=emit)
+    if row is None:
+        await _why_not_saved(db, attempt_id)
+    reveal = facts.mode == AssessmentMode.PRACTICE or row.feedback_policy == FeedbackPolicy.IMMEDIATELY
+    out = schemas.AnswerResult(
+        question_id=question_id,
+        answer=given if result.answered else None,
+        saved_at=now if result.answered else None,
+        tries=row.tries if result.answered else 0,
+        hints_shown=row.hints_shown,
+        hints=list(spec.hints[: row.hints_shown]),
+        mentor_feedback=row.mentor_feedback,
+    )
+    return _reveal(out, spec, row if result.answered else None, result) if reveal else out
 
 
-async def _save_answer_orm(
-    session: AsyncSession,
-    attempt: Attempt,
-    assessment: Assessment,
+async def _why_not_saved(db: Database, attempt_id: uuid.UUID) -> NoReturn:
+    """The write found no attempt in progress: it is gone, or it was submitted meanwhile."""
+    async with db.session(write=False) as session:
+        status = await session.scalar(select(Attempt.status).where(Attempt.id == attempt_id))
+    if status is None:
+        _FACTS.pop(attempt_id, None)
+        raise NotFound("No such attempt.")
+    raise Conflict("This attempt has been submitted; answers can no longer change.")
+
+
+async def _write_answer_sqlite(
+    db: Database,
+    facts: AttemptFacts,
     question_id: uuid.UUID,
     version: int,
     spec: Any,
-    answer: Any,
-    result: Grade,
-    taken: float,
+    given: dict[str, Any],
+    saved: _Saved,
     now: datetime,
     *,
     emit: bool,
-) -> Any:
-    """The upsert, the attempt's last activity and the event as separate statements (SQLite, where a
-    statement costs no network round trip and data-modifying CTEs do not exist)."""
-    values = {
-        "answer": answer.model_dump(mode="json"),
-        "score": result.score,
-        "status": result.status.value,
-        "answered": result.answered,
-        "saved_at": now,
-    }
-    insert = _upsert(session)(AttemptAnswer).values(
-        id=uuid.uuid4(),
-        organisation_id=attempt.organisation_id,
-        attempt_id=attempt.id,
-        question_id=question_id,
-        question_version=version,
-        tries=1,
-        hints_shown=0,
-        first_saved_at=now,
-        time_taken_seconds=taken,
-        **values,
-    )
-    table = AttemptAnswer.__table__
-    stmt = insert.on_conflict_do_update(
-        index_elements=["attempt_id", "question_id"],
-        set_={
-            **values,
-            "tries": table.c.tries + 1,
-            # time to the first real answer: a hint may have made the row earlier
-            "time_taken_seconds": func.coalesce(table.c.time_taken_seconds, taken),
-            "first_saved_at": func.coalesce(table.c.first_saved_at, now),
-        },
-    ).returning(AttemptAnswer)
-    row = (await session.execute(stmt, execution_options={"populate_existing": True})).scalar_one()
-    attempt.last_activity_at = now
-    if emit:
-        record_event(session, _answered_event(attempt, assessment, question_id, version, spec, row, now))
+) -> _Saved | None:
+    """The answer's upsert, the attempt's last activity and the event as separate statements in one
+    write transaction (SQLite: a statement costs no round trip, and data-modifying CTEs do not exist)."""
+    async with db.session() as session:
+        live = (
+            await session.execute(
+                select(Attempt.last_activity_at, Assessment.policy["feedback_policy"].as_string())
+                .join(Assessment, Assessment.id == Attempt.assessment_id)
+                .where(Attempt.id == facts.id, Attempt.status == IN_PROGRESS)
+            )
+        ).first()
+        if live is None:
+            return None
+        last_activity, feedback_policy = live
+        taken = max(0.0, (now - last_activity).total_seconds())
+        values = {
+            "answer": given,
+            "score": saved.score,
+            "status": saved.status,
+            "answered": saved.answered,
+            "saved_at": now,
+        }
+        table = AttemptAnswer.__table__
+        stmt = (
+            sqlite_insert(AttemptAnswer)
+            .values(
+                id=uuid.uuid4(),
+                organisation_id=facts.organisation_id,
+                attempt_id=facts.id,
+                question_id=question_id,
+                question_version=version,
+                tries=1,
+                hints_shown=0,
+                first_saved_at=now,
+                time_taken_seconds=taken,
+                **values,
+            )
+            .on_conflict_do_update(
+                index_elements=["attempt_id", "question_id"],
+                set_={
+                    **values,
+                    "tries": table.c.tries + 1,
+                    # time to the first real answer: a hint may have made the row earlier
+                    "time_taken_seconds": func.coalesce(table.c.time_taken_seconds, taken),
+                    "first_saved_at": func.coalesce(table.c.first_saved_at, now),
+                },
+            )
+            .returning(
+                table.c.tries, table.c.hints_shown, table.c.time_taken_seconds, table.c.mentor_feedback
+            )
+        )
+        tries, hints_shown, time_taken, mentor_feedback = (await session.execute(stmt)).one()
+        await session.execute(update(Attempt).where(Attempt.id == facts.id).values(last_activity_at=now))
+        row = replace(
+            saved,
+            tries=tries,
+            hints_shown=hints_shown,
+            time_taken_seconds=time_taken,
+            mentor_feedback=mentor_feedback,
+            feedback_policy=feedback_policy,
+        )
+        if emit:
+            record_event(session, _answered_event(facts, question_id, version, spec, row, now))
     return row
 
 
-# One statement, one round trip: upsert the answer (only while the attempt is in progress), move the
-# attempt's last activity, and record the event with what only the upserted row knows (tries, hints,
-# time taken). Data-modifying CTEs always run to completion, so all three commit or none does.
-_SAVE_ANSWER_PG = (
-    text(
-        """
+# One statement, one round trip, committing by itself: lock the attempt while it is in progress (a
+# concurrent submission waits, or makes this save find nothing), upsert the answer, move the attempt's
+# last activity, and record the event with what only the upserted row knows (tries, hints, time
+# taken). Data-modifying CTEs always run to completion, so all of it commits or none does.
+_SAVE_ANSWER_PG = text(
+    """
 WITH live AS (
-    SELECT id FROM attempts WHERE id = :attempt_id AND status = 'in_progress'
+    SELECT id, last_activity_at FROM attempts
+    WHERE id = :attempt_id AND status = 'in_progress'
+    FOR NO KEY UPDATE
 ), saved AS (
     INSERT INTO attempt_answers (id, organisation_id, attempt_id, question_id, question_version, answer,
         score, status, answered, tries, hints_shown, time_taken_seconds, first_saved_at, saved_at)
-    SELECT :id, :organisation_id, live.id, :question_id, :question_version, :answer,
-        :score, :status, :answered, 1, 0, :taken, :now, :now
+    SELECT :id, :organisation_id, live.id, :question_id, :question_version, CAST(:answer AS jsonb),
+        :score, :status, :answered, 1, 0,
+        greatest(0, extract(epoch FROM :now - live.last_activity_at))::float8, :now, :now
     FROM live
     ON CONFLICT (attempt_id, question_id) DO UPDATE SET
         answer = excluded.answer, score = excluded.score, status = excluded.status,
@@ -749,92 +849,84 @@ WITH live AS (
         tries = attempt_answers.tries + 1,
         time_taken_seconds = coalesce(attempt_answers.time_taken_seconds, excluded.time_taken_seconds),
         first_saved_at = coalesce(attempt_answers.first_saved_at, excluded.first_saved_at)
-    RETURNING *
+    RETURNING tries, hints_shown, time_taken_seconds, mentor_feedback
 ), touched AS (
-    UPDATE attempts SET last_activity_at = :now FROM saved WHERE attempts.id = saved.attempt_id
-    RETURNING attempts.id
+    UPDATE attempts SET last_activity_at = :now FROM live WHERE attempts.id = live.id
 ), recorded AS (
     INSERT INTO outbox_events (id, event_type, organisation_id, payload, occurred_at, available_at, attempts)
     SELECT :event_id, :event_type, :organisation_id,
-        :payload || jsonb_build_object(
+        CAST(:payload AS jsonb) || jsonb_build_object(
             'first_try', saved.tries = 1,
             'hints_shown', saved.hints_shown,
             'time_taken_seconds', saved.time_taken_seconds
         ),
         :now, :now, 0
     FROM saved WHERE :emit
-    RETURNING id
 )
-SELECT saved.answer, saved.answered, saved.score, saved.status, saved.tries, saved.hints_shown,
-    saved.saved_at, saved.mentor_feedback, (SELECT count(*) FROM touched) AS touched
+SELECT saved.tries, saved.hints_shown, saved.time_taken_seconds, saved.mentor_feedback,
+    (SELECT policy ->> 'feedback_policy' FROM assessments WHERE id = :assessment_id) AS feedback_policy
 FROM saved
 """
-    )
-    .bindparams(
-        bindparam("answer", type_=JSONB),
-        bindparam("payload", type_=JSONB),
-        bindparam("now", type_=UTCDateTime),
-    )
-    .columns(
-        answer=JSONB,
-        answered=Boolean,
-        score=Float,
-        status=String,
-        tries=Integer,
-        hints_shown=Integer,
-        saved_at=UTCDateTime,
-        mentor_feedback=String,
-        touched=Integer,
-    )
+).bindparams(
+    bindparam("answer", type_=Text),
+    bindparam("payload", type_=Text),
+    bindparam("now", type_=UTCDateTime),
+    bindparam("emit", type_=Boolean),
 )
 
 
-async def _save_answer_pg(
-    session: AsyncSession,
-    attempt: Attempt,
-    assessment: Assessment,
+async def _write_answer_pg(
+    db: Database,
+    facts: AttemptFacts,
     question_id: uuid.UUID,
     version: int,
     spec: Any,
-    answer: Any,
-    result: Grade,
-    taken: float,
+    given: dict[str, Any],
+    saved: _Saved,
     now: datetime,
     *,
     emit: bool,
-) -> Any:
+) -> _Saved | None:
+    """The save as one statement on the hot path (no session, no ORM): the attempt's facts come from
+    memory, so this is the request's only round trip after sign-in."""
     # Tries, hints and time taken are filled in from the saved row by the statement itself.
-    provisional = _Saved(status=result.status.value, score=result.score)
-    event = _answered_event(attempt, assessment, question_id, version, spec, provisional, now)
-    row = (
-        await session.execute(
-            _SAVE_ANSWER_PG,
-            {
-                "attempt_id": attempt.id,
-                "id": uuid.uuid4(),
-                "organisation_id": attempt.organisation_id,
-                "question_id": question_id,
-                "question_version": version,
-                "answer": answer.model_dump(mode="json"),
-                "score": result.score,
-                "status": result.status.value,
-                "answered": result.answered,
-                "taken": taken,
-                "now": now,
-                "event_id": event.event_id,
-                "event_type": event.event_type,
-                "payload": event.model_dump(mode="json"),
-                "emit": emit,
-            },
-        )
-    ).first()
-    if row is None:  # submitted by a concurrent request since it was read
-        raise Conflict("This attempt has been submitted; answers can no longer change.")
-    if emit:
-        session.info["outbox_written"] = True
-    # The attempt row was updated by the statement: keep the loaded object in step without a write.
-    set_committed_value(attempt, "last_activity_at", now)
-    return row
+    event = _answered_event(facts, question_id, version, spec, saved, now)
+    rows = await db.hot_write(
+        _SAVE_ANSWER_PG,
+        {
+            "attempt_id": facts.id,
+            "id": uuid.uuid4(),
+            "organisation_id": facts.organisation_id,
+            "assessment_id": facts.assessment_id,
+            "question_id": question_id,
+            "question_version": version,
+            "answer": json.dumps(given),
+            "score": saved.score,
+            "status": saved.status,
+            "answered": saved.answered,
+            "now": now,
+            "event_id": event.event_id,
+            "event_type": event.event_type,
+            "payload": event.model_dump_json(),
+            "emit": emit,
+        },
+        {"outbox_written": emit},
+    )
+    if not rows:
+        return None
+    tries, hints_shown, time_taken, mentor_feedback, feedback_policy = rows[0]
+    return replace(
+        saved,
+        tries=tries,
+        hints_shown=hints_shown,
+        time_taken_seconds=time_taken,
+        mentor_feedback=mentor_feedback,
+        feedback_policy=feedback_policy,
+    )
+
+
+def _upsert(session: AsyncSession) -> Any:
+    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
 
 
 async def do_show_hint(
@@ -917,8 +1009,7 @@ async def submit(
             record_event(
                 session,
                 _answered_event(
-                    attempt,
-                    assessment,
+                    AttemptFacts.of(attempt, assessment),
                     row.question_id,
                     row.question_version,
                     spec,
@@ -959,7 +1050,8 @@ def _score(attempt: Attempt, answered: list[AttemptAnswer], policy: AssessmentPo
 async def do_submit(
     session: AsyncSession, principal: Principal, attempt_id: uuid.UUID, clock: Clock
 ) -> schemas.AttemptRead:
-    attempt, assessment = await access_attempt(session, principal, attempt_id, own=True)
+    # Locked: an answer saved while this submission reads the answers would be left out of its score.
+    attempt, assessment = await access_attempt(session, principal, attempt_id, own=True, lock=True)
     if attempt.status != IN_PROGRESS:
         raise Conflict("This attempt has already been submitted.")
     now = clock()
@@ -1000,7 +1092,13 @@ async def do_grade_answer(
     record_event(
         session,
         _answered_event(
-            attempt, assessment, question_id, row.question_version, spec, row, clock(), by_mentor=True
+            AttemptFacts.of(attempt, assessment),
+            question_id,
+            row.question_version,
+            spec,
+            row,
+            clock(),
+            by_mentor=True,
         ),
     )
     await session.flush()
