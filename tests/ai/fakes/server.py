@@ -205,6 +205,7 @@ class FakeProviderServer:
         self.moderation_flags: dict[str, list[str]] = {}
         self.moderation_error: str | None = None  # answer moderation requests with this error kind
         self.moderated: list[str] = []
+        self.connections = 0  # TCP connections accepted (a client that reuses one opens it once)
         self.port = 0
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
@@ -262,6 +263,7 @@ class FakeProviderServer:
     # ---- HTTP -------------------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # or each reply waits ~40 ms
