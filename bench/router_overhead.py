@@ -194,7 +194,11 @@ async def bench_endpoint(
         "STARGUIDE_AI_OFFLINE_FALLBACK": "false",
     }
     await runner.upgrade(Settings(database_url=env["STARGUIDE_DATABASE_URL"], data_dir=folder))
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    # Idle connections are dropped before uvicorn's own 5 s keep-alive timeout closes them: reusing one
+    # the server is closing at that moment fails with a read error (connections idle during baseline blocks).
+    limits = httpx.Limits(
+        max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2, keepalive_expiry=2
+    )
     port = free_port()
     with uvicorn_server("starguide.app:create_app_from_env", port, env, workers=1, factory=True) as url:
         server = listening_pid(port)
