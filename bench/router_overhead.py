@@ -2,16 +2,21 @@
 
 A fake provider (tests/ai/fakes, real HTTP on loopback, its own thread) streams the same reply to
 both paths; calls alternate between the SDK used directly and the same SDK through StarGuide's
-router, so drift hits both alike. Prints `BENCH <name> <value> <unit>` lines, each router figure
-with its baseline beside it, then the overhead. Stops by itself (a few hundred calls, time-capped).
+router, so drift hits both alike. Then the HTTP endpoints (`POST /api/v1/ai/try`, the mentor's
+message route) against the SDK alone, in a server process of their own: one stream at a time, 50
+streams in flight (a closed loop on replies paced like a provider's), and bursts of 50 simultaneous
+starts (see `bench_endpoint`). Prints `BENCH <name> <value> <unit>` lines, each figure with its
+baseline beside it, then the overhead. Stops by itself (time-capped, a few minutes at most).
 
-    PYTHONPATH=src python bench/router_overhead.py [--calls 300] [--concurrency 50] [--endpoint-only]
+    PYTHONPATH=src python bench/router_overhead.py [--calls 300] [--concurrency 50] [--streams 500]
+                                                   [--endpoint-only | --no-endpoint]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -25,7 +30,7 @@ sys.path.insert(0, str(Path(_BENCH_DIR).parent))
 
 import anthropic  # noqa: E402
 import openai  # noqa: E402
-from tests.ai.fakes.server import FakeProviderServer  # noqa: E402
+from tests.ai.fakes.server import FakeProviderServer, Script  # noqa: E402
 
 from starguide.ai.config import Alias, Catalog, Deployment  # noqa: E402
 from starguide.ai.pricing import PriceTable  # noqa: E402
@@ -36,7 +41,8 @@ TIME_CAP = 150.0  # seconds for the whole run
 MESSAGES = [{"role": "system", "content": "Be a tutor."}, {"role": "user", "content": "How do loops work?"}]
 REQUEST = ChatRequest(tuple(ChatMessage(m["role"], m["content"]) for m in MESSAGES), max_tokens=128)  # type: ignore[arg-type]
 
-Timed = Callable[[], Awaitable[tuple[float, float]]]
+Sample = tuple[float, float]  # seconds to the first token, seconds to the end
+Timed = Callable[[], Awaitable[Sample]]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -49,10 +55,101 @@ def bench(name: str, value: float, unit: str, baseline: float | None = None) -> 
     print(f"BENCH {name} {value:.3f} {unit}{tail}", flush=True)
 
 
-async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: int, started: float) -> None:
+# The replies of the closed loop, paced like a provider's: 20 deltas 45 ms apart (about 80 tokens in
+# 0.86 s, some 90 tokens a second in chunks of four, which is how fast OpenAI's and Anthropic's
+# smaller models stream). At that pace 50 clients keep 50 streams in flight and start about 55
+# streams a second between them. Real replies are longer (seconds); a shorter one puts more starts,
+# the costly part of a call, in each second, so the figure errs on the side of load.
+PACED = Script(
+    text=(
+        "Think about what the loop does on its first pass. The loop variable starts at zero, and "
+        "the body runs once for every value in the range, so the print statement inside it runs as "
+        "many times as the range has values. What value does it print on the first pass, and what "
+        "on the last? Try writing the values down one by one before you run the code."
+    ),
+    pieces=20,
+    piece_delay=0.045,
+    usage=(40, 8, 80),
+)
+BLOCKS = 4  # closed-loop blocks per path, alternating baseline and endpoint
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux `/proc`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def listening_pid(port: int) -> int | None:
+    """The process serving on `port` (the one uvicorn worker), found by its command line."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"uvicorn" in words and str(port).encode() in words:
+            return int(entry.name)
+    return None
+
+
+async def closed_loop(call: Timed, clients: int, streams: int, deadline: float) -> tuple[list[Sample], int]:
+    """`clients` callers, each starting its next stream as soon as its last one ends.
+
+    The callers start one after another over one paced reply's length, so the streams in flight
+    are spread over a reply's life, as a class's are, not started together. Streams started before
+    the last caller has started are not counted (fewer than `clients` were in flight); then
+    `streams` are counted, and the block drains. Returns the counted samples and how many streams
+    ran in all, the uncounted included.
+    """
+    ramp = (PACED.pieces - 1) * PACED.piece_delay
+    counted: list[Sample] = []
+    taken = ran = 0
+    full = time.perf_counter() + ramp
+
+    async def client(number: int) -> None:
+        nonlocal taken, ran
+        await asyncio.sleep(ramp * number / clients)
+        while taken < streams and time.perf_counter() < deadline:
+            began = time.perf_counter()
+            counts = began >= full
+            taken += counts
+            result = await call()
+            ran += 1
+            if counts:
+                counted.append(result)
+
+    await asyncio.gather(*[client(n) for n in range(clients)])
+    return counted, ran
+
+
+def report(name: str, suffix: str, base: list[Sample], mine: list[Sample]) -> None:
+    for metric, index in (("ttft", 0), ("total", 1)):
+        b = [x[index] * 1000 for x in base]
+        m = [x[index] * 1000 for x in mine]
+        for q, qname in ((0.5, "p50"), (0.99, "p99")):
+            bench(f"{name}_{metric}_{qname}{suffix}", pct(m, q), "ms", pct(b, q))
+            bench(f"{name}_overhead_{metric}_{qname}{suffix}", pct(m, q) - pct(b, q), "ms")
+
+
+async def bench_endpoint(
+    fake: FakeProviderServer, direct: Timed, concurrency: int, streams: int, started: float
+) -> None:
     """The whole HTTP path (auth, budget reservation, router, SSE, settlement) vs the SDK alone:
     `POST /api/v1/ai/try`, then the mentor's `POST /api/v1/mentor/conversations/{id}/messages`
     (which adds OpenAI moderation of the message and of the reply, retrieval and the output guard).
+
+    Three measures each, every one against the SDK called directly from this process (the baseline)
+    under the same conditions, baseline and endpoint calls alternating so drift hits both:
+
+    - one stream at a time (`..._p50`), the reply sent at once;
+    - `..._at_<n>_concurrent`: a closed loop of `n` clients, each starting its next stream when its
+      last one ends, against replies paced like a provider's (`PACED`), `streams` counted streams
+      each way in `BLOCKS` alternating blocks; the server's CPU time per call over those blocks is
+      printed too (`..._server_cpu_per_call`);
+    - `..._burst_of_<n>`: rounds of `n` calls started at the same instant against replies sent at
+      once; a queue of `n` simultaneous starts, not `n` streams in flight.
 
     The service runs in a process of its own (uvicorn, one worker, SQLite), as it would in
     embedded mode; the client and the fake provider stay in this one.
@@ -97,10 +194,14 @@ async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: i
         "STARGUIDE_AI_OFFLINE_FALLBACK": "false",
     }
     await runner.upgrade(Settings(database_url=env["STARGUIDE_DATABASE_URL"], data_dir=folder))
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
-    with uvicorn_server(
-        "starguide.app:create_app_from_env", free_port(), env, workers=1, factory=True
-    ) as url:
+    # Idle connections are dropped before uvicorn's own 5 s keep-alive timeout closes them: reusing one
+    # the server is closing at that moment fails with a read error (connections idle during baseline blocks).
+    limits = httpx.Limits(
+        max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2, keepalive_expiry=2
+    )
+    port = free_port()
+    with uvicorn_server("starguide.app:create_app_from_env", port, env, workers=1, factory=True) as url:
+        server = listening_pid(port)
         async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
             org = await create_org(client)
 
@@ -112,7 +213,7 @@ async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: i
                 conversations.append(created.json()["id"])
             turn = 0
 
-            async def timed_stream(path: str, body: dict[str, object]) -> tuple[float, float]:
+            async def timed_stream(path: str, body: dict[str, object]) -> Sample:
                 t0 = time.perf_counter()
                 first = 0.0
                 ended = ""
@@ -129,12 +230,12 @@ async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: i
                     raise RuntimeError(f"{path}: {response.status_code}, no text")
                 return first, time.perf_counter() - t0
 
-            async def try_endpoint() -> tuple[float, float]:
+            async def try_endpoint() -> Sample:
                 return await timed_stream(
                     "/api/v1/ai/try", {"prompt": "How do loops work?", "max_tokens": 128}
                 )
 
-            async def mentor_endpoint() -> tuple[float, float]:
+            async def mentor_endpoint() -> Sample:
                 # The mentor's whole path: moderation, retrieval, prompt, guard, storing the reply.
                 nonlocal turn
                 turn += 1
@@ -143,29 +244,59 @@ async def bench_endpoint(fake: FakeProviderServer, direct: Timed, concurrency: i
                     f"/api/v1/mentor/conversations/{conversation}/messages", {"content": "How do loops work?"}
                 )
 
+            deadline = started + TIME_CAP * 2
             for name, endpoint in (("endpoint", try_endpoint), ("mentor_endpoint", mentor_endpoint)):
                 for _ in range(20):
                     await endpoint()
-                for level in (1, concurrency):
-                    # 10 rounds of 50: a p99 over 500 streams, not over the 2 worst of 200.
-                    rounds = 150 if level == 1 else 10
-                    base: list[tuple[float, float]] = []
-                    mine: list[tuple[float, float]] = []
-                    for _ in range(rounds):
-                        if time.perf_counter() - started > TIME_CAP * 2:
-                            break
-                        base += await asyncio.gather(*[direct() for _ in range(level)])
-                        mine += await asyncio.gather(*[endpoint() for _ in range(level)])
-                    suffix = "" if level == 1 else f"_at_{level}_concurrent"
-                    for metric, index in (("ttft", 0), ("total", 1)):
-                        b = [x[index] * 1000 for x in base]
-                        m = [x[index] * 1000 for x in mine]
-                        for q, qname in ((0.5, "p50"), (0.99, "p99")):
-                            bench(f"{name}_{metric}_{qname}{suffix}", pct(m, q), "ms", pct(b, q))
-                            bench(f"{name}_overhead_{metric}_{qname}{suffix}", pct(m, q) - pct(b, q), "ms")
+                base: list[Sample] = []
+                mine: list[Sample] = []
+                for i in range(150):
+                    if time.perf_counter() > deadline:
+                        break
+                    for label, call in (("base", direct), ("mine", endpoint))[:: 1 if i % 2 else -1]:
+                        (base if label == "base" else mine).append(await call())
+                report(name, "", base, mine)
+
+                # Streams in flight: the closed loop, on paced replies.
+                fake.defaults["bench-openai"] = PACED
+                base, mine = [], []
+                calls, cpu = 0, 0.0
+                for block in range(BLOCKS):
+                    for label, call in (("base", direct), ("mine", endpoint))[:: -1 if block % 2 else 1]:
+                        if label == "base":
+                            base += (await closed_loop(call, concurrency, streams // BLOCKS, deadline))[0]
+                            continue
+                        before = cpu_seconds(server) if server else 0.0
+                        counted, ran = await closed_loop(call, concurrency, streams // BLOCKS, deadline)
+                        cpu += (cpu_seconds(server) if server else 0.0) - before
+                        mine += counted
+                        calls += ran
+                del fake.defaults["bench-openai"]
+                if not mine or not base:
+                    print(f"# {name}: the time cap came before the closed loop", flush=True)
+                    continue
+                report(name, f"_at_{concurrency}_concurrent", base, mine)
+                if server and calls:
+                    bench(f"{name}_server_cpu_per_call_at_{concurrency}_concurrent", cpu / calls * 1000, "ms")
+                print(
+                    f"# {name}: {len(mine)} streams each way counted at {concurrency} in flight "
+                    f"({calls} endpoint streams in all)",
+                    flush=True,
+                )
+
+                # Simultaneous starts: rounds of `concurrency` calls fired at once, replies sent at once.
+                base, mine = [], []
+                for _ in range(max(1, streams // concurrency)):
+                    if time.perf_counter() > deadline:
+                        break
+                    base += await asyncio.gather(*[direct() for _ in range(concurrency)])
+                    mine += await asyncio.gather(*[endpoint() for _ in range(concurrency)])
+                report(name, f"_burst_of_{concurrency}", base, mine)
 
 
-async def main(calls: int, concurrency: int, endpoint: bool = True, only_endpoint: bool = False) -> None:
+async def main(
+    calls: int, concurrency: int, streams: int, endpoint: bool = True, only_endpoint: bool = False
+) -> None:
     started = time.perf_counter()
     fake = FakeProviderServer().start_in_thread()
     openai_client = openai.AsyncOpenAI(api_key="sk-bench", base_url=f"{fake.url}/v1", max_retries=0)
@@ -179,7 +310,7 @@ async def main(calls: int, concurrency: int, endpoint: bool = True, only_endpoin
     )
     router = Router(catalog, PriceTable.with_overrides(), RouterPolicy())
 
-    async def openai_direct() -> tuple[float, float]:
+    async def openai_direct() -> Sample:
         t0 = time.perf_counter()
         first = 0.0
         stream = await openai_client.chat.completions.create(
@@ -194,7 +325,7 @@ async def main(calls: int, concurrency: int, endpoint: bool = True, only_endpoin
                 first = time.perf_counter() - t0
         return first, time.perf_counter() - t0
 
-    async def anthropic_direct() -> tuple[float, float]:
+    async def anthropic_direct() -> Sample:
         t0 = time.perf_counter()
         first = 0.0
         stream = await anthropic_client.messages.create(
@@ -210,7 +341,7 @@ async def main(calls: int, concurrency: int, endpoint: bool = True, only_endpoin
         return first, time.perf_counter() - t0
 
     def through_router(alias: str) -> Timed:
-        async def call() -> tuple[float, float]:
+        async def call() -> Sample:
             t0 = time.perf_counter()
             first = 0.0
             async with router.stream(alias, REQUEST) as stream:
@@ -232,11 +363,11 @@ async def main(calls: int, concurrency: int, endpoint: bool = True, only_endpoin
             await direct()
             await routed()
     if only_endpoint:
-        await bench_endpoint(fake, openai_direct, concurrency, started)
+        await bench_endpoint(fake, openai_direct, concurrency, streams, started)
         endpoint, pairs = False, []
 
     for name, direct, routed in pairs:
-        samples: dict[str, list[tuple[float, float]]] = {"direct": [], "router": []}
+        samples: dict[str, list[Sample]] = {"direct": [], "router": []}
         for i in range(calls):
             if time.perf_counter() - started > TIME_CAP / 2:
                 break
@@ -258,7 +389,7 @@ async def main(calls: int, concurrency: int, endpoint: bool = True, only_endpoin
     # Concurrency: `concurrency` streams at once, several rounds, direct vs router.
     concurrent: list[tuple[str, Timed]] = [("direct", openai_direct), ("router", through_router("openai"))]
     for label, call in [] if only_endpoint else concurrent:
-        results: list[tuple[float, float]] = []
+        results: list[Sample] = []
         for _ in range(6):
             if time.perf_counter() - started > TIME_CAP:
                 break
@@ -295,7 +426,7 @@ async def main(calls: int, concurrency: int, endpoint: bool = True, only_endpoin
         bench("router_only_total_p99", pct(routed_times, 0.99), "us", pct(direct_times, 0.99))
 
     if endpoint:
-        await bench_endpoint(fake, openai_direct, concurrency, started)
+        await bench_endpoint(fake, openai_direct, concurrency, streams, started)
 
     await router.aclose()
     await openai_client.close()
@@ -308,7 +439,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--streams", type=int, default=500, help="streams counted each way at --concurrency (endpoints)"
+    )
     parser.add_argument("--no-endpoint", action="store_true", help="skip the HTTP endpoint part")
     parser.add_argument("--endpoint-only", action="store_true", help="only the HTTP endpoint part")
     args = parser.parse_args()
-    asyncio.run(main(args.calls, args.concurrency, not args.no_endpoint, args.endpoint_only))
+    asyncio.run(main(args.calls, args.concurrency, args.streams, not args.no_endpoint, args.endpoint_only))

@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     ai_aliases: dict[str, AliasSpec] = Field(default_factory=dict)
     ai_prices: dict[str, Price] = Field(default_factory=dict)  # "provider/model" -> USD per 1M tokens
     ai_offline_fallback: bool = True  # end every mentor alias with the offline mentor
+    # How long a process trusts its memory of an organisation's AI settings and keys (changes are
+    # announced at once; this bounds only what is not announced); 0 reads them on every call
+    ai_settings_cache_seconds: float = Field(default=5, ge=0, le=60)
     ai_connect_timeout: float = Field(default=5.0, gt=0)
     ai_first_token_timeout: float = Field(default=30.0, gt=0)
     ai_read_timeout: float = Field(default=60.0, gt=0)  # longest pause between two chunks

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from starguide.ai import cache as ai_cache
 from starguide.ai.ledger import Ledger
 from starguide.ai.router import Router, build_router
 from starguide.auth.cache import CHANGES_KEY, AccessCache, announce
@@ -53,6 +54,7 @@ class Runtime:
     mailer: Mailer
     realtime: Realtime
     access_cache: AccessCache
+    ai_orgs: ai_cache.OrgAICache
     queue: JobQueue = field(init=False)
     ai: Router = field(init=False)
     ai_ledger: Ledger = field(init=False)
@@ -91,6 +93,7 @@ class Runtime:
                 ping_interval=settings.realtime_ping_interval,
             ),
             access_cache=AccessCache(settings.auth_cache_seconds, shared=redis is not None),
+            ai_orgs=ai_cache.OrgAICache(settings.ai_settings_cache_seconds, shared=redis is not None),
             clock=utcnow,
         )
         local = settings.jobs_in_process if in_process_jobs is None else in_process_jobs
@@ -110,12 +113,17 @@ class Runtime:
 
     def _after_commit(self, info: dict[str, Any]) -> None:
         """Wake delivery as soon as a transaction that wrote events or mail commits, and forget
-        (here and in every process) the sign-in rights it changed."""
+        (here and in every process) the sign-in rights and the AI settings it changed."""
         changes = info.pop(CHANGES_KEY, None)
         if changes:
             self.access_cache.forget(changes)
             if self.redis is not None:
                 self._spawn(announce(self.redis, changes))
+        ai_changes = info.pop(ai_cache.CHANGES_KEY, None)
+        if ai_changes:
+            self.ai_orgs.forget(ai_changes)
+            if self.redis is not None:
+                self._spawn(ai_cache.announce(self.redis, ai_changes))
         if info.pop("outbox_written", False):
             self._kick(OUTBOX_JOB)
         if info.pop("mail_written", False):
@@ -162,6 +170,8 @@ class Runtime:
         self._background = background
         if self.redis is not None and self.access_cache.ttl > 0:
             self._loops.append(asyncio.create_task(self.access_cache.listen(self.redis)))
+        if self.redis is not None and self.ai_orgs.ttl > 0:
+            self._loops.append(asyncio.create_task(self.ai_orgs.listen(self.redis)))
         if background:
             await self.queue.start()
             if isinstance(self.queue, InProcessJobQueue):

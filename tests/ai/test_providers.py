@@ -97,6 +97,19 @@ async def test_openai_wire_format(fake: FakeProviderServer) -> None:
     assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
 
 
+@pytest.mark.parametrize(("kind", "model"), PROVIDERS)
+async def test_streams_one_after_another_share_a_connection(
+    fake: FakeProviderServer, kind: str, model: str
+) -> None:
+    provider = make(fake, kind, model)
+    for _ in range(3):
+        text, end, error = await collect(provider)
+        assert (text, error) == (DEFAULT_TEXT, None)
+        assert end is not None
+    await provider.aclose()
+    assert fake.connections == 1
+
+
 async def test_openai_compat_sends_max_tokens(fake: FakeProviderServer) -> None:
     provider = make(fake, "openai_compat", "llama3.1")
     await collect(provider)

@@ -189,9 +189,13 @@ async def plan_call(
 ) -> CallPlan:
     """The organisation's deployments for `alias` and the call's worst-case cost (reads only)."""
     router: Router = runtime.ai
-    org = await load_org_ai(
-        session, KeyBox.from_settings(runtime.settings), runtime.settings, organisation_id
-    )
+
+    async def load() -> OrgAI:
+        box = KeyBox.from_settings(runtime.settings)
+        return await load_org_ai(session, box, runtime.settings, organisation_id)
+
+    # From the process's memory (`ai.cache`), which forgets a committed change to them at once.
+    org = await runtime.ai_orgs.get(organisation_id, load)
     if router.catalog.alias(alias) is None:
         raise NotFound(f"There is no model alias {alias!r}.")
     deployments = deployments_for(router, org, alias, request)

@@ -91,13 +91,17 @@ def list_conversations_stmt(organisation_id: uuid.UUID, user_id: uuid.UUID, q: s
     return stmt.order_by(MentorConversation.updated_at.desc(), MentorConversation.id.desc())
 
 
-async def list_messages(session: AsyncSession, conversation: MentorConversation) -> list[MentorMessage]:
-    stmt = (
-        scoped(select(MentorMessage), MentorMessage, conversation.organisation_id)
-        .where(MentorMessage.conversation_id == conversation.id)
-        .order_by(MentorMessage.created_at, MentorMessage.id)
+async def list_messages(
+    session: AsyncSession, conversation: MentorConversation, *, last: int | None = None
+) -> list[MentorMessage]:
+    """The conversation's messages, oldest first; only the `last` few when given."""
+    stmt = scoped(select(MentorMessage), MentorMessage, conversation.organisation_id).where(
+        MentorMessage.conversation_id == conversation.id
     )
-    return list(await session.scalars(stmt))
+    if last is None:
+        return list(await session.scalars(stmt.order_by(MentorMessage.created_at, MentorMessage.id)))
+    newest = stmt.order_by(MentorMessage.created_at.desc(), MentorMessage.id.desc()).limit(last)
+    return list(reversed((await session.scalars(newest)).all()))
 
 
 async def retrieve_passages(
@@ -362,7 +366,7 @@ async def _read_material(
     now: datetime,
 ) -> _Material:
     organisation_id = conversation.organisation_id
-    history = (await list_messages(session, conversation))[-HISTORY_MESSAGES:]
+    history = await list_messages(session, conversation, last=HISTORY_MESSAGES)
     open_questions = await open_graded_questions(session, organisation_id, user_id, now)
     place = await context.current_place(
         session, organisation_id, user_id, conversation.course_id, conversation.lesson_id, drafts=not learner

@@ -1,9 +1,9 @@
 """A fake AI provider: a real HTTP/1.1 server on loopback speaking OpenAI, Anthropic and Gemini.
 
 Each request is answered from a script queued for its model name (`fake.script(model, Script(...))`),
-or with a default reply. Replies use each provider's exact JSON and SSE wire formats, streaming
-included, and the server records what it saw: the headers, the body, and whether the client hung
-up before the reply was over.
+or from the model's default (`fake.defaults[model]`, else `Script()`). Replies use each provider's
+exact JSON and SSE wire formats, streaming included, and the server records what it saw: the headers,
+the body, and whether the client hung up before the reply was over.
 """
 
 from __future__ import annotations
@@ -198,11 +198,14 @@ MODERATION_CATEGORIES = (
 class FakeProviderServer:
     def __init__(self) -> None:
         self.scripts: dict[str, deque[Script]] = defaultdict(deque)
+        # How a model with no script queued answers (a benchmark's paced replies); else `Script()`.
+        self.defaults: dict[str, Script] = {}
         self.seen: list[Seen] = []
         # OpenAI moderation: an input containing a key (case-insensitive) is flagged in its categories.
         self.moderation_flags: dict[str, list[str]] = {}
         self.moderation_error: str | None = None  # answer moderation requests with this error kind
         self.moderated: list[str] = []
+        self.connections = 0  # TCP connections accepted (a client that reuses one opens it once)
         self.port = 0
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
@@ -260,6 +263,7 @@ class FakeProviderServer:
     # ---- HTTP -------------------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # or each reply waits ~40 ms
@@ -313,7 +317,7 @@ class FakeProviderServer:
         seen = Seen(provider, model, path, headers, body, stream)
         self.seen.append(seen)
         queue = self.scripts.get(model)
-        script = queue.popleft() if queue else Script()
+        script = queue.popleft() if queue else self.defaults.get(model) or Script()
         if script.error and script.error_after is None:
             return await self._send_error(writer, provider, script)
         if script.first_token_delay and not stream:

@@ -1,8 +1,15 @@
-"""OpenAI Chat Completions through the official SDK; also the base of every OpenAI-compatible server."""
+"""OpenAI Chat Completions through the official SDK; also the base of every OpenAI-compatible server.
+
+A streamed reply is requested through the SDK (its request building, headers and error replies),
+but its chunks are read here, as JSON: the SDK builds a typed object for every chunk to give us three
+fields of it, which cost the server a fifth of its CPU time on a streamed `POST /ai/try` (11.1 ms a
+call under 50 concurrent streams of 20 chunks, 8.7 ms without).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import json
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, ClassVar
 
 import httpx2
@@ -50,6 +57,30 @@ def _usage(raw: Any) -> Usage | None:
         cached_input_tokens=cached,
         output_tokens=raw.completion_tokens or 0,
     )
+
+
+def _usage_of(raw: dict[str, Any]) -> Usage:
+    details = raw.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    return Usage(
+        input_tokens=raw.get("prompt_tokens") or 0,
+        cached_input_tokens=cached or 0,
+        output_tokens=raw.get("completion_tokens") or 0,
+    )
+
+
+async def _sse_data(lines: AsyncIterator[str]) -> AsyncGenerator[str, None]:
+    """The data of each server-sent event (its `data:` lines joined), as the SSE format defines it."""
+    data: list[str] = []
+    async for line in lines:
+        if not line:
+            if data:
+                yield "\n".join(data)
+                data = []
+        elif line.startswith("data:"):
+            data.append(line[6:] if line.startswith("data: ") else line[5:])
+    if data:
+        yield "\n".join(data)
 
 
 class OpenAIProvider(Provider):
@@ -110,17 +141,37 @@ class OpenAIProvider(Provider):
             raise self._error(exc) from None
         usage: Usage | None = None
         finish: FinishReason | None = None
+        over = False
         try:
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    usage = _usage(chunk.usage)
-                for choice in chunk.choices:
-                    if choice.index != 0:
+            # Read to the end, past `[DONE]`: a response read whole returns its connection to the pool.
+            async for data in _sse_data(stream.response.aiter_lines()):
+                if over or data.startswith("[DONE]"):
+                    over = True
+                    continue
+                chunk = json.loads(data)
+                if not isinstance(chunk, dict):
+                    raise TypeError("a chunk that is not an object")
+                if chunk.get("error"):  # an error event inside a stream that had started
+                    error = chunk["error"]
+                    message = error.get("message") if isinstance(error, dict) else None
+                    raise openai.APIError(
+                        message
+                        if isinstance(message, str) and message
+                        else "An error occurred during streaming",
+                        stream.response.request,
+                        body=error,
+                    )
+                if isinstance(chunk.get("usage"), dict):
+                    usage = _usage_of(chunk["usage"])
+                for choice in chunk.get("choices") or ():
+                    if choice.get("index", 0) != 0:
                         continue
-                    if choice.delta is not None and choice.delta.content:
-                        yield TextDelta(choice.delta.content)
-                    if choice.finish_reason:
-                        finish = FINISH.get(choice.finish_reason, FinishReason.STOP)
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        yield TextDelta(content)
+                    reason = choice.get("finish_reason")
+                    if reason:
+                        finish = FINISH.get(reason, FinishReason.STOP)
         except Exception as exc:  # SDK errors, and whatever a malformed reply makes it raise
             raise self._error(exc) from None
         finally:
