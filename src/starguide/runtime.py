@@ -15,12 +15,13 @@ from typing import Any
 from starguide.ai import cache as ai_cache
 from starguide.ai.ledger import Ledger
 from starguide.ai.router import Router, build_router
-from starguide.auth.cache import CHANGES_KEY, AccessCache, announce
+from starguide.auth import cache as access
 from starguide.config import Settings
 from starguide.db import Database
 from starguide.kit.ids import uuid7
 from starguide.kit.jobs import ArqJobQueue, InProcessJobQueue, JobQueue, jobs
 from starguide.kit.mail import Mailer
+from starguide.kit.memory import AnnouncedMemory
 from starguide.kit.outbox import Dispatcher
 from starguide.kit.ratelimit import BatchedWindowLimiter, RateLimiter
 from starguide.realtime.server import Realtime
@@ -53,7 +54,7 @@ class Runtime:
     dispatcher: Dispatcher
     mailer: Mailer
     realtime: Realtime
-    access_cache: AccessCache
+    access_cache: access.AccessCache
     ai_orgs: ai_cache.OrgAICache
     queue: JobQueue = field(init=False)
     ai: Router = field(init=False)
@@ -92,7 +93,7 @@ class Runtime:
                 write_only=in_process_jobs is False,
                 ping_interval=settings.realtime_ping_interval,
             ),
-            access_cache=AccessCache(settings.auth_cache_seconds, shared=redis is not None),
+            access_cache=access.AccessCache(settings.auth_cache_seconds, shared=redis is not None),
             ai_orgs=ai_cache.OrgAICache(settings.ai_settings_cache_seconds, shared=redis is not None),
             clock=utcnow,
         )
@@ -114,20 +115,21 @@ class Runtime:
     def _after_commit(self, info: dict[str, Any]) -> None:
         """Wake delivery as soon as a transaction that wrote events or mail commits, and forget
         (here and in every process) the sign-in rights and the AI settings it changed."""
-        changes = info.pop(CHANGES_KEY, None)
-        if changes:
-            self.access_cache.forget(changes)
-            if self.redis is not None:
-                self._spawn(announce(self.redis, changes))
-        ai_changes = info.pop(ai_cache.CHANGES_KEY, None)
-        if ai_changes:
-            self.ai_orgs.forget(ai_changes)
-            if self.redis is not None:
-                self._spawn(ai_cache.announce(self.redis, ai_changes))
+        for memory, key in self._memories():
+            changes = info.pop(key, None)
+            if changes:
+                memory.forget(changes)
+                if self.redis is not None:
+                    self._spawn(memory.announce(self.redis, changes))
         if info.pop("outbox_written", False):
             self._kick(OUTBOX_JOB)
         if info.pop("mail_written", False):
             self._kick(MAIL_JOB)
+
+    def _memories(self) -> tuple[tuple[AnnouncedMemory, str], ...]:
+        """The process's memories of rarely changing rows, each with the `session.info` key under
+        which a transaction lists what it changed of them."""
+        return ((self.access_cache, access.CHANGES_KEY), (self.ai_orgs, ai_cache.CHANGES_KEY))
 
     def _kick(self, job: str) -> None:
         if not self._background:
@@ -168,10 +170,9 @@ class Runtime:
 
     async def start(self, *, background: bool = True) -> None:
         self._background = background
-        if self.redis is not None and self.access_cache.ttl > 0:
-            self._loops.append(asyncio.create_task(self.access_cache.listen(self.redis)))
-        if self.redis is not None and self.ai_orgs.ttl > 0:
-            self._loops.append(asyncio.create_task(self.ai_orgs.listen(self.redis)))
+        for memory, _key in self._memories():
+            if self.redis is not None and memory.ttl > 0:
+                self._loops.append(asyncio.create_task(memory.listen(self.redis)))
         if background:
             await self.queue.start()
             if isinstance(self.queue, InProcessJobQueue):

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import delete, insert, update
 
 from starguide.ai.cache import CHANGES_KEY, EVERYTHING, OrgAICache
@@ -185,29 +184,6 @@ async def test_the_cache_keeps_to_its_size() -> None:
 
         await cache.get(org, load)
     assert len(cache._entries) <= 4
-
-
-async def test_a_cache_that_may_have_missed_an_announcement_reads_every_time() -> None:
-    cache = OrgAICache(60, shared=True)
-    loads = 0
-
-    async def load() -> OrgAI:
-        nonlocal loads
-        loads += 1
-        return _org_ai(uuid.uuid4())
-
-    org = uuid.uuid4()
-    await cache.get(org, load)
-    await cache.get(org, load)
-    assert loads == 2
-    redis = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
-    listener = asyncio.create_task(cache.listen(redis, retry_seconds=0.05))
-    await asyncio.sleep(0.3)
-    assert not listener.done()
-    assert not cache.active
-    listener.cancel()
-    await asyncio.gather(listener, return_exceptions=True)
-    await redis.aclose()
 
 
 def test_garbled_announcements_forget_everything() -> None:

@@ -12,13 +12,11 @@ organisation forbidding outside providers applies to the very next call.
 
 Entries also expire after `ttl` seconds, which bounds what no message announces (a change written by
 another program, or by a process that has no Redis). With Redis configured, the memory is used only
-while the pub/sub subscription is live.
+while the pub/sub subscription is live (see `kit.memory`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -26,28 +24,25 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
-from sqlalchemy.sql.schema import Column
 
 from starguide.ai.models import AIOrgSettings, AIProviderKey
+from starguide.kit.memory import EVERYTHING, AnnouncedMemory, pinned, record
 
 if TYPE_CHECKING:
     from starguide.ai.service import OrgAI
 
-logger = logging.getLogger("starguide.ai.cache")
-
-CHANNEL = "starguide:ai-settings-changes"
 CHANGES_KEY = "ai_settings_changes"
-EVERYTHING = "*"
 
 # A change names the organisation it touches, or EVERYTHING.
 Change = uuid.UUID | str
 _TABLES = frozenset({AIOrgSettings.__tablename__, AIProviderKey.__tablename__})
 
 
-class OrgAICache:
+class OrgAICache(AnnouncedMemory):
     """Each organisation's `OrgAI`, forgotten on change, trusted for `ttl` seconds at most."""
+
+    channel = "starguide:ai-settings-changes"
+    subject = "AI settings"
 
     def __init__(
         self,
@@ -57,19 +52,9 @@ class OrgAICache:
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`shared`: other processes write too (Redis is configured), so the memory is off until
-        `listen` has subscribed to their announcements."""
-        self.ttl = ttl
-        self.clock = clock
+        super().__init__(ttl, shared=shared, clock=clock)
         self.max_entries = max_entries
-        self.listening = not shared
         self._entries: dict[uuid.UUID, tuple[float, OrgAI]] = {}
-        # Bumped by every forget, so a read that raced a change does not store what it read.
-        self._generation = 0
-
-    @property
-    def active(self) -> bool:
-        return self.ttl > 0 and self.listening
 
     async def get(self, organisation_id: uuid.UUID, load: Callable[[], Awaitable[OrgAI]]) -> OrgAI:
         """The organisation's `OrgAI` from memory, or from `load()` (and then remembered)."""
@@ -89,20 +74,13 @@ class OrgAICache:
             self._entries[organisation_id] = (now + self.ttl, found)
         return found
 
-    def forget(self, changes: Iterable[Change]) -> None:
-        changes = set(changes)
-        if not changes:
-            return
-        self._generation += 1
+    def _forget(self, changes: set[Change]) -> None:
         if EVERYTHING in changes:
             self._entries.clear()
             return
         for organisation_id in changes:
             if isinstance(organisation_id, uuid.UUID):
                 self._entries.pop(organisation_id, None)
-
-    def clear(self) -> None:
-        self.forget([EVERYTHING])
 
     # ---- between processes ------------------------------------------------------------------
 
@@ -121,72 +99,17 @@ class OrgAICache:
                 changes.append(EVERYTHING)
         return changes
 
-    async def listen(self, redis: Any, *, retry_seconds: float = 1.0) -> None:
-        """Apply other processes' announcements; the memory is off whenever the subscription is down."""
-        while True:
-            try:
-                async with redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(CHANNEL)
-                    # A reconnection may have missed announcements: it clears too.
-                    pubsub.connection.register_connect_callback(self._reconnected)
-                    self.clear()
-                    self.listening = True
-                    async for message in pubsub.listen():
-                        self.forget(self.decode(message["data"]))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("lost the AI settings subscription; retrying", exc_info=True)
-            finally:
-                self.listening = False
-                self.clear()
-            await asyncio.sleep(retry_seconds)
-
-    def _reconnected(self, _connection: Any) -> None:
-        self.clear()
-
-
-async def announce(redis: Any, changes: Iterable[Change]) -> None:
-    try:
-        await redis.publish(CHANNEL, OrgAICache.encode(changes))
-    except Exception:
-        logger.warning(
-            "could not announce an AI settings change; other processes learn it by expiry", exc_info=True
-        )
-
 
 # ---- noticing changes ----------------------------------------------------------------------------
 
 
 def _record(session: Session, changes: Iterable[Change]) -> None:
-    session.info.setdefault(CHANGES_KEY, set()).update(changes)
+    record(session, CHANGES_KEY, changes)
 
 
 def _organisations(where: Any) -> list[Change]:
-    """The organisations `where` pins down (`organisation_id` = or IN), or nothing if it does not."""
-    if where is None:
-        return []
-    terms = (
-        list(where.clauses)
-        if isinstance(where, BooleanClauseList) and where.operator is operators.and_
-        else [where]
-    )
-    for term in terms:
-        if not (
-            isinstance(term, BinaryExpression)
-            and isinstance(term.left, Column)
-            and isinstance(term.right, BindParameter)
-            and term.left.key == "organisation_id"
-        ):
-            continue
-        value = term.right.effective_value
-        values = [value] if term.operator is operators.eq else value
-        if term.operator not in (operators.eq, operators.in_op) or not isinstance(values, list | tuple):
-            continue
-        ids = [v for v in values if isinstance(v, uuid.UUID)]
-        if ids and len(ids) == len(values):
-            return list(ids)
-    return []
+    """The organisations `where` pins down, or nothing if it does not."""
+    return [organisation_id for _kind, organisation_id in pinned(where, {"organisation_id": "org"})]
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -11,14 +11,11 @@ deactivation, a role change or a removal still takes effect on the next request.
 
 Entries also expire after `ttl` seconds, which bounds what no message announces (a command-line
 change in another process that has no Redis). With Redis configured, the cache is used only while
-the pub/sub subscription is live: a process that may have missed a message does not trust its
-memory.
+the pub/sub subscription is live (see `kit.memory`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -26,18 +23,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnElement
-from sqlalchemy.sql.schema import Column
 
 from starguide.auth.models import AuthSession, User
+from starguide.kit.memory import EVERYTHING, AnnouncedMemory, pinned, record
 from starguide.orgs.models import Membership, Organisation
 
-logger = logging.getLogger("starguide.auth.cache")
-
-CHANNEL = "starguide:access-changes"
 CHANGES_KEY = "access_changes"
-EVERYTHING = "*"
 
 # A change names what it touches: ("session" | "user" | "org", id), or EVERYTHING.
 Change = tuple[str, uuid.UUID] | str
@@ -52,8 +43,11 @@ class _Entry:
         self.derived: dict[Any, Any] = {}
 
 
-class AccessCache:
+class AccessCache(AnnouncedMemory):
     """Rows of `GET /me` by sign-in session, forgotten on change, trusted for `ttl` seconds at most."""
+
+    channel = "starguide:access-changes"
+    subject = "access"
 
     def __init__(
         self,
@@ -63,20 +57,10 @@ class AccessCache:
         max_entries: int = 50_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`shared`: other processes write too (Redis is configured), so the cache is off until
-        `listen` has subscribed to their announcements."""
-        self.ttl = ttl
-        self.clock = clock
+        super().__init__(ttl, shared=shared, clock=clock)
         self.max_entries = max_entries
-        self.listening = not shared
         self._entries: dict[uuid.UUID, _Entry] = {}
         self._by_user: dict[uuid.UUID, set[uuid.UUID]] = {}  # so a user's change finds their sessions
-        # Bumped by every forget, so a read that raced a change does not store what it read.
-        self._generation = 0
-
-    @property
-    def active(self) -> bool:
-        return self.ttl > 0 and self.listening
 
     async def rows(self, session_id: uuid.UUID, load: Callable[[], Awaitable[Rows]]) -> Rows:
         """The session's rows from memory, or from `load()` (and then remembered)."""
@@ -121,11 +105,7 @@ class AccessCache:
             if not sessions:
                 self._by_user.pop(entry.user_id, None)
 
-    def forget(self, changes: Iterable[Change]) -> None:
-        changes = set(changes)
-        if not changes:
-            return
-        self._generation += 1
+    def _forget(self, changes: set[Change]) -> None:
         if EVERYTHING in changes:
             self._entries.clear()
             self._by_user.clear()
@@ -143,9 +123,6 @@ class AccessCache:
             for session_id, entry in list(self._entries.items()):
                 if any(row.org_id in orgs for row in entry.rows):
                     self._drop(session_id)
-
-    def clear(self) -> None:
-        self.forget([EVERYTHING])
 
     # ---- between processes ------------------------------------------------------------------
 
@@ -165,40 +142,6 @@ class AccessCache:
                 changes.append(EVERYTHING)
         return changes
 
-    async def listen(self, redis: Any, *, retry_seconds: float = 1.0) -> None:
-        """Apply other processes' announcements; the cache is off whenever the subscription is down."""
-        while True:
-            try:
-                async with redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(CHANNEL)
-                    # The client may reconnect (and subscribe again) by itself after a network error:
-                    # what was announced in between is unknown, so every reconnection clears too.
-                    pubsub.connection.register_connect_callback(self._reconnected)
-                    self.clear()  # whatever was announced while away is unknown
-                    self.listening = True
-                    async for message in pubsub.listen():
-                        self.forget(self.decode(message["data"]))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("lost the access-change subscription; retrying", exc_info=True)
-            finally:
-                self.listening = False
-                self.clear()
-            await asyncio.sleep(retry_seconds)
-
-    def _reconnected(self, _connection: Any) -> None:
-        self.clear()
-
-
-async def announce(redis: Any, changes: Iterable[Change]) -> None:
-    try:
-        await redis.publish(CHANNEL, AccessCache.encode(changes))
-    except Exception:
-        logger.warning(
-            "could not announce an access change; other processes learn it by expiry", exc_info=True
-        )
-
 
 # ---- noticing changes ----------------------------------------------------------------------------
 
@@ -212,38 +155,7 @@ _KEYS: dict[str, dict[str, str]] = {
 
 
 def _record(session: Session, changes: Iterable[Change]) -> None:
-    session.info.setdefault(CHANGES_KEY, set()).update(changes)
-
-
-def _criteria(where: ColumnElement[Any] | None, keys: dict[str, str]) -> list[Change]:
-    """What `where` pins down: equalities (or IN lists) on key columns that all rows must meet."""
-    if where is None:
-        return []
-    terms = (
-        list(where.clauses)
-        if isinstance(where, BooleanClauseList) and where.operator is operators.and_
-        else [where]
-    )
-    for term in terms:
-        if not (
-            isinstance(term, BinaryExpression)
-            and isinstance(term.left, Column)
-            and isinstance(term.right, BindParameter)
-            and term.left.key in keys
-        ):
-            continue
-        value = term.right.effective_value
-        if term.operator is operators.eq:
-            values = [value]
-        elif term.operator is operators.in_op and isinstance(value, list | tuple):
-            values = list(value)
-        else:
-            continue
-        ids = [v for v in values if isinstance(v, uuid.UUID)]
-        if ids and len(ids) == len(values):
-            # One pinned key is enough: every row the statement touches has it.
-            return [(keys[term.left.key], v) for v in ids]
-    return []
+    record(session, CHANGES_KEY, changes)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -260,7 +172,7 @@ def _bulk_statement(state: ORMExecuteState) -> None:
         if table is not None and table.name == Membership.__tablename__:
             _record(state.session, [EVERYTHING])
         return
-    _record(state.session, _criteria(state.statement.whereclause, keys) or [EVERYTHING])  # type: ignore[attr-defined]
+    _record(state.session, pinned(state.statement.whereclause, keys) or [EVERYTHING])  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "after_flush")
