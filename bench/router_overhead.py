@@ -74,15 +74,29 @@ PACED = Script(
 BLOCKS = 4  # closed-loop blocks per path, alternating baseline and endpoint
 
 
+def _stat(entry: Path) -> list[str]:
+    return (entry / "stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far (Linux `/proc`)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time the server has used so far (Linux `/proc`): the process `pid` and
+    every process of its group (uvicorn's workers, when it runs several)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = _stat(entry)
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[2]) == pid:  # fields[2]: the process group
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def listening_pid(port: int) -> int | None:
-    """The process serving on `port` (the one uvicorn worker), found by its command line."""
-    for entry in Path("/proc").iterdir():
+    """The server's first process on `port` (uvicorn, the leader of its process group)."""
+    for entry in sorted(Path("/proc").iterdir(), key=lambda e: int(e.name) if e.name.isdigit() else 0):
         if not entry.name.isdigit():
             continue
         try:
@@ -134,7 +148,12 @@ def report(name: str, suffix: str, base: list[Sample], mine: list[Sample]) -> No
 
 
 async def bench_endpoint(
-    fake: FakeProviderServer, direct: Timed, concurrency: int, streams: int, started: float
+    fake: FakeProviderServer,
+    direct: Timed,
+    concurrency: int,
+    streams: int,
+    started: float,
+    scale_out: bool = False,
 ) -> None:
     """The whole HTTP path (auth, budget reservation, router, SSE, settlement) vs the SDK alone:
     `POST /api/v1/ai/try`, then the mentor's `POST /api/v1/mentor/conversations/{id}/messages`
@@ -152,15 +171,12 @@ async def bench_endpoint(
       once; a queue of `n` simultaneous starts, not `n` streams in flight.
 
     The service runs in a process of its own (uvicorn, one worker, SQLite), as it would in
-    embedded mode; the client and the fake provider stay in this one.
+    embedded mode; with `scale_out`, as deployed for many users: two workers on PostgreSQL and Redis.
+    The client and the fake provider stay in this one.
     """
     import json
     import tempfile
 
-    import httpx
-    from tests.factories import create_org
-
-    from bench.support import free_port, uvicorn_server
     from starguide.config import Settings
     from starguide.migrations import runner
 
@@ -193,14 +209,46 @@ async def bench_endpoint(
         "STARGUIDE_AI_ALIASES": json.dumps({"mentor-default": {"deployments": ["bench"]}}),
         "STARGUIDE_AI_OFFLINE_FALLBACK": "false",
     }
-    await runner.upgrade(Settings(database_url=env["STARGUIDE_DATABASE_URL"], data_dir=folder))
+    database = None
+    if scale_out:
+        from bench.answers import PG_ADMIN, REDIS_URL, _pg
+
+        database = f"starguide_bench_router_{os.getpid()}"
+        await _pg(f'CREATE DATABASE "{database}"')
+        env["STARGUIDE_DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + database
+        env["STARGUIDE_REDIS_URL"] = REDIS_URL
+    try:
+        await runner.upgrade(Settings(database_url=env["STARGUIDE_DATABASE_URL"], data_dir=folder))
+        workers, prefix = (2, "scale_out_") if scale_out else (1, "")
+        await _serve_and_measure(env, fake, direct, concurrency, streams, started, workers, prefix)
+    finally:
+        if database is not None:
+            await _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+async def _serve_and_measure(
+    env: dict[str, str],
+    fake: FakeProviderServer,
+    direct: Timed,
+    concurrency: int,
+    streams: int,
+    started: float,
+    workers: int,
+    prefix: str,
+) -> None:
+    """Serve with `env` on `workers` processes and print the figures, their names after `prefix`."""
+    import httpx
+    from tests.factories import create_org
+
+    from bench.support import free_port, uvicorn_server
+
     # Idle connections are dropped before uvicorn's own 5 s keep-alive timeout closes them: reusing one
     # the server is closing at that moment fails with a read error (connections idle during baseline blocks).
     limits = httpx.Limits(
         max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2, keepalive_expiry=2
     )
     port = free_port()
-    with uvicorn_server("starguide.app:create_app_from_env", port, env, workers=1, factory=True) as url:
+    with uvicorn_server("starguide.app:create_app_from_env", port, env, workers=workers, factory=True) as url:
         server = listening_pid(port)
         async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
             org = await create_org(client)
@@ -245,7 +293,8 @@ async def bench_endpoint(
                 )
 
             deadline = started + TIME_CAP * 2
-            for name, endpoint in (("endpoint", try_endpoint), ("mentor_endpoint", mentor_endpoint)):
+            paths = ((f"{prefix}endpoint", try_endpoint), (f"{prefix}mentor_endpoint", mentor_endpoint))
+            for name, endpoint in paths:
                 for _ in range(20):
                     await endpoint()
                 base: list[Sample] = []
@@ -295,7 +344,12 @@ async def bench_endpoint(
 
 
 async def main(
-    calls: int, concurrency: int, streams: int, endpoint: bool = True, only_endpoint: bool = False
+    calls: int,
+    concurrency: int,
+    streams: int,
+    endpoint: bool = True,
+    only_endpoint: bool = False,
+    scale_out: bool = False,
 ) -> None:
     started = time.perf_counter()
     fake = FakeProviderServer().start_in_thread()
@@ -363,7 +417,7 @@ async def main(
             await direct()
             await routed()
     if only_endpoint:
-        await bench_endpoint(fake, openai_direct, concurrency, streams, started)
+        await bench_endpoint(fake, openai_direct, concurrency, streams, started, scale_out)
         endpoint, pairs = False, []
 
     for name, direct, routed in pairs:
@@ -426,7 +480,7 @@ async def main(
         bench("router_only_total_p99", pct(routed_times, 0.99), "us", pct(direct_times, 0.99))
 
     if endpoint:
-        await bench_endpoint(fake, openai_direct, concurrency, streams, started)
+        await bench_endpoint(fake, openai_direct, concurrency, streams, started, scale_out)
 
     await router.aclose()
     await openai_client.close()
@@ -444,5 +498,19 @@ if __name__ == "__main__":
     )
     parser.add_argument("--no-endpoint", action="store_true", help="skip the HTTP endpoint part")
     parser.add_argument("--endpoint-only", action="store_true", help="only the HTTP endpoint part")
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="serve the endpoints as deployed for many users: two workers, PostgreSQL and Redis",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.calls, args.concurrency, args.streams, not args.no_endpoint, args.endpoint_only))
+    asyncio.run(
+        main(
+            args.calls,
+            args.concurrency,
+            args.streams,
+            not args.no_endpoint,
+            args.endpoint_only,
+            args.scale_out,
+        )
+    )
