@@ -154,10 +154,6 @@ class Database:
             await session.commit()
         await self._after_commit(session.info)
 
-    async def after_commit(self, info: dict[str, Any]) -> None:
-        """Run the after-commit work of a session whose statements committed themselves (autocommit)."""
-        await self._after_commit(info)
-
     async def _after_commit(self, info: dict[str, Any]) -> None:
         for hook in self.after_commit_hooks:
             hook(info)
