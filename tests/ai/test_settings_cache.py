@@ -17,6 +17,7 @@ from tests.ai.fakes.server import FakeProviderServer
 from tests.ai.test_accounting import events, fake_settings
 from tests.conftest import REDIS_URL
 from tests.factories import OrgFixture, create_org
+from tests.kit.memory_support import recorded, subscribed
 
 ORG_KEY = "sk-org-own-key-7f3a9c"
 
@@ -197,10 +198,7 @@ def test_garbled_announcements_forget_everything() -> None:
 
 
 async def _recorded(harness: Any, statement: Any) -> set[Any]:
-    async with harness.runtime.db.session() as session:
-        await session.execute(statement)
-        recorded: set[Any] = session.info.pop(CHANGES_KEY, set())
-    return recorded
+    return await recorded(harness, statement, CHANGES_KEY)
 
 
 async def test_bulk_statements_name_the_organisations_they_touch(harness: Any) -> None:
@@ -222,12 +220,7 @@ async def test_a_change_in_one_process_reaches_the_others_through_redis(
     settings = fake_settings(fake)
     settings["ai_aliases"]["mentor-default"] = {"deployments": ["fake-openai", "local"]}
     first, second = await harness_factory(**settings), await harness_factory(**settings)
-    for harness in (first, second):
-        for _ in range(100):
-            if harness.runtime.ai_orgs.active:
-                break
-            await asyncio.sleep(0.02)
-        assert harness.runtime.ai_orgs.active
+    await subscribed(first.runtime.ai_orgs, second.runtime.ai_orgs)
     org = await create_org(first.client)
     assert events((await _try(second, org)).text)[-1][1]["deployment"] == "fake-openai"
     policy = await first.client.patch(

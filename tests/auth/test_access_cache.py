@@ -25,6 +25,7 @@ from tests.factories import (
     make_platform_admin,
     token_claims,
 )
+from tests.kit.memory_support import recorded, subscribed
 
 API = "/api/v1"
 
@@ -124,12 +125,7 @@ async def test_deactivation_and_platform_rights_show_at_once(harness: Any) -> No
 @pytest.mark.skipif(not REDIS_URL, reason="set STARGUIDE_TEST_REDIS_URL")
 async def test_a_change_in_one_process_reaches_the_others_through_redis(harness_factory: Any) -> None:
     first, second = await harness_factory(), await harness_factory()
-    for harness in (first, second):
-        for _ in range(100):
-            if harness.runtime.access_cache.active:
-                break
-            await asyncio.sleep(0.02)
-        assert harness.runtime.access_cache.active
+    await subscribed(first.runtime.access_cache, second.runtime.access_cache)
     org, member = await _member_with_warm_cache(first)
     assert (await second.client.get(f"{API}/org", headers=member.headers)).status_code == 200
     removed = await first.client.delete(f"{API}/org/members/{member.user_id}", headers=org.admin.headers)
@@ -246,10 +242,7 @@ def test_garbled_announcements_forget_everything() -> None:
 
 
 async def _recorded(harness: Any, statement: Any) -> set[Any]:
-    async with harness.runtime.db.session() as session:
-        await session.execute(statement)
-        recorded: set[Any] = session.info.pop(CHANGES_KEY, set())
-    return recorded
+    return await recorded(harness, statement, CHANGES_KEY)
 
 
 async def test_bulk_statements_name_what_they_touch(harness: Any) -> None:
