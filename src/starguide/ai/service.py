@@ -115,8 +115,8 @@ class MeteredCall:
         alias: str,
         request: ChatRequest,
         deployments: list[Deployment],
-        held: budgets.Held | None = None,
-        ledger: Ledger | None = None,
+        held: budgets.Held,
+        ledger: Ledger,
     ) -> None:
         self.router, self.db, self.clock = router, db, clock
         self.org = org
@@ -159,14 +159,15 @@ class MeteredCall:
             return
         self.settled = True
         try:
-            if self.ledger is not None and self.held is not None and self.result is not None:
+            if self.result is not None:
                 await self.ledger.settle(
                     self.org.organisation_id, self.usage_id, self.result, self.held, self.clock()
                 )
                 return
+            # No result at all: charged the whole reservation, marked as an estimate (`budgets.settle`).
             async with self.db.session() as session:
                 await budgets.settle(
-                    session, self.org.organisation_id, self.usage_id, self.result, self.clock(), self.held
+                    session, self.org.organisation_id, self.usage_id, None, self.clock(), self.held
                 )
         except Exception:
             # The stale-call sweep settles it later with the reserved amount.
