@@ -32,6 +32,7 @@ import anthropic  # noqa: E402
 import openai  # noqa: E402
 from tests.ai.fakes.server import FakeProviderServer, Script  # noqa: E402
 
+from bench.support import measuring_without_pauses  # noqa: E402
 from starguide.ai.config import Alias, Catalog, Deployment  # noqa: E402
 from starguide.ai.pricing import PriceTable  # noqa: E402
 from starguide.ai.router import Router, RouterPolicy, StreamFinished  # noqa: E402
@@ -134,7 +135,8 @@ async def closed_loop(call: Timed, clients: int, streams: int, deadline: float) 
             if counts:
                 counted.append(result)
 
-    await asyncio.gather(*[client(n) for n in range(clients)])
+    with measuring_without_pauses():
+        await asyncio.gather(*[client(n) for n in range(clients)])
     return counted, ran
 
 
@@ -299,11 +301,12 @@ async def _serve_and_measure(
                     await endpoint()
                 base: list[Sample] = []
                 mine: list[Sample] = []
-                for i in range(150):
-                    if time.perf_counter() > deadline:
-                        break
-                    for label, call in (("base", direct), ("mine", endpoint))[:: 1 if i % 2 else -1]:
-                        (base if label == "base" else mine).append(await call())
+                with measuring_without_pauses():
+                    for i in range(150):
+                        if time.perf_counter() > deadline:
+                            break
+                        for label, call in (("base", direct), ("mine", endpoint))[:: 1 if i % 2 else -1]:
+                            (base if label == "base" else mine).append(await call())
                 report(name, "", base, mine)
 
                 # Streams in flight: the closed loop, on paced replies.
@@ -335,11 +338,12 @@ async def _serve_and_measure(
 
                 # Simultaneous starts: rounds of `concurrency` calls fired at once, replies sent at once.
                 base, mine = [], []
-                for _ in range(max(1, streams // concurrency)):
-                    if time.perf_counter() > deadline:
-                        break
-                    base += await asyncio.gather(*[direct() for _ in range(concurrency)])
-                    mine += await asyncio.gather(*[endpoint() for _ in range(concurrency)])
+                with measuring_without_pauses():
+                    for _ in range(max(1, streams // concurrency)):
+                        if time.perf_counter() > deadline:
+                            break
+                        base += await asyncio.gather(*[direct() for _ in range(concurrency)])
+                        mine += await asyncio.gather(*[endpoint() for _ in range(concurrency)])
                 report(name, f"_burst_of_{concurrency}", base, mine)
 
 
@@ -422,16 +426,17 @@ async def main(
 
     for name, direct, routed in pairs:
         samples: dict[str, list[Sample]] = {"direct": [], "router": []}
-        for i in range(calls):
-            if time.perf_counter() - started > TIME_CAP / 2:
-                break
-            order = (
-                [("direct", direct), ("router", routed)]
-                if i % 2
-                else [("router", routed), ("direct", direct)]
-            )
-            for label, call in order:
-                samples[label].append(await call())
+        with measuring_without_pauses():
+            for i in range(calls):
+                if time.perf_counter() - started > TIME_CAP / 2:
+                    break
+                order = (
+                    [("direct", direct), ("router", routed)]
+                    if i % 2
+                    else [("router", routed), ("direct", direct)]
+                )
+                for label, call in order:
+                    samples[label].append(await call())
         for metric, index in (("ttft", 0), ("total", 1)):
             base = [s[index] * 1000 for s in samples["direct"]]
             mine = [s[index] * 1000 for s in samples["router"]]
@@ -444,10 +449,11 @@ async def main(
     concurrent: list[tuple[str, Timed]] = [("direct", openai_direct), ("router", through_router("openai"))]
     for label, call in [] if only_endpoint else concurrent:
         results: list[Sample] = []
-        for _ in range(6):
-            if time.perf_counter() - started > TIME_CAP:
-                break
-            results += await asyncio.gather(*[call() for _ in range(concurrency)])
+        with measuring_without_pauses():
+            for _ in range(6):
+                if time.perf_counter() - started > TIME_CAP:
+                    break
+                results += await asyncio.gather(*[call() for _ in range(concurrency)])
         ttft = [r[0] * 1000 for r in results]
         if label == "direct":
             base_p50, base_p99 = pct(ttft, 0.5), pct(ttft, 0.99)
@@ -465,16 +471,17 @@ async def main(
     )
     provider = OfflineProvider(offline, None, Timeouts())
     direct_times, routed_times = [], []
-    for _ in range(0 if only_endpoint else 2000):
-        t0 = time.perf_counter()
-        async for _event in provider.stream(REQUEST):
-            pass
-        direct_times.append((time.perf_counter() - t0) * 1e6)
-        t0 = time.perf_counter()
-        async with offline_router.stream("o", REQUEST) as stream:
-            async for _event in stream:
+    with measuring_without_pauses():
+        for _ in range(0 if only_endpoint else 2000):
+            t0 = time.perf_counter()
+            async for _event in provider.stream(REQUEST):
                 pass
-        routed_times.append((time.perf_counter() - t0) * 1e6)
+            direct_times.append((time.perf_counter() - t0) * 1e6)
+            t0 = time.perf_counter()
+            async with offline_router.stream("o", REQUEST) as stream:
+                async for _event in stream:
+                    pass
+            routed_times.append((time.perf_counter() - t0) * 1e6)
     if routed_times:
         bench("router_only_total_p50", statistics.median(routed_times), "us", statistics.median(direct_times))
         bench("router_only_total_p99", pct(routed_times, 0.99), "us", pct(direct_times, 0.99))

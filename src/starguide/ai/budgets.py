@@ -17,9 +17,9 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,15 +114,16 @@ async def reserve(
         period, resets_at = period_of(cap.scope, now)
         key = (organisation_id, cap.scope, cap.subject_id, period)
         known = _KNOWN_ROWS.get(key)
-        if known is not None and await _hold(session, known, cap, amount):
+        if known is not None and await add_reserved(session, known, amount, cap.limit_micros):
             ids.append(known)
             continue
         # Not known, gone, or over the cap: make sure the row exists, then try once more.
         _KNOWN_ROWS.pop(key, None)
         row_id = await _spend_row(session, organisation_id, cap, period)
-        if not await _hold(session, row_id, cap, amount):
+        if not await add_reserved(session, row_id, amount, cap.limit_micros):
             # Undone here rather than left to a rollback: a batch of calls shares the transaction.
-            await add_reserved(session, ids, -amount)
+            for held in ids:
+                await add_reserved(session, held, -amount)
             raise BudgetExceeded(cap.scope, resets_at, now)
         _remember_row(key, row_id)
         ids.append(row_id)
@@ -134,33 +135,29 @@ def known_row(organisation_id: uuid.UUID, cap: Cap, now: datetime) -> uuid.UUID 
     return _KNOWN_ROWS.get((organisation_id, cap.scope, cap.subject_id, period_of(cap.scope, now)[0]))
 
 
+# Built once: a statement built per call costs its construction and leaves reference cycles
+# (bound parameters and their comparators) for the garbage collector, whose pauses every stream in
+# flight then waits out.
+_SPEND = cast(Table, AISpend.__table__)
+_ADD_RESERVED = (
+    update(_SPEND)
+    .where(_SPEND.c.id == bindparam("b_id"))
+    .values(reserved_micros=_SPEND.c.reserved_micros + bindparam("b_amount"))
+)
+_ADD_RESERVED_WITHIN = _ADD_RESERVED.where(
+    _SPEND.c.spent_micros + _SPEND.c.reserved_micros + bindparam("b_amount") <= bindparam("b_limit")
+)
+
+
 async def add_reserved(
-    session: AsyncSession, row_ids: list[uuid.UUID], amount: int, limit_micros: int | None = None
+    session: AsyncSession, row_id: uuid.UUID, amount: int, limit_micros: int | None = None
 ) -> bool:
-    """Add `amount` to the reservations of every row, if each stays within `limit_micros`."""
-    if not row_ids:
-        return True
-    stmt = update(AISpend).where(AISpend.id.in_(row_ids))
-    if limit_micros is not None:
-        stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= limit_micros)
-    result = await session.execute(
-        stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
-            synchronize_session=False
-        )
-    )
-    return bool(result.rowcount == len(set(row_ids)))  # type: ignore[attr-defined]
-
-
-async def _hold(session: AsyncSession, row_id: uuid.UUID, cap: Cap, amount: int) -> bool:
-    """Add `amount` to the row's reservations if the cap allows it (atomically); whether it did."""
-    stmt = update(AISpend).where(AISpend.id == row_id)
-    if cap.limit_micros is not None:
-        stmt = stmt.where(AISpend.spent_micros + AISpend.reserved_micros + amount <= cap.limit_micros)
-    result = await session.execute(
-        stmt.values(reserved_micros=AISpend.reserved_micros + amount).execution_options(
-            synchronize_session=False
-        )
-    )
+    """Add `amount` to a row's reservations if it stays within `limit_micros`; whether it did."""
+    params = {"b_id": row_id, "b_amount": amount}
+    if limit_micros is None:
+        result = await session.execute(_ADD_RESERVED, params)
+    else:
+        result = await session.execute(_ADD_RESERVED_WITHIN, {**params, "b_limit": limit_micros})
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 

@@ -51,6 +51,13 @@ _SETTLED = (
     "ttft_ms",
     "finish_reason",
 )
+# Built once, like budgets' statements: none is built per call.
+_INSERT_USAGE = insert(_USAGE)
+_PENDING = (
+    select(_USAGE.c.id, _USAGE.c.organisation_id)
+    .where(_USAGE.c.id.in_(bindparam("b_ids", expanding=True)), _USAGE.c.outcome == "pending")
+    .with_for_update()
+)
 _CLAIM = (
     _USAGE.update()
     .where(_USAGE.c.id == bindparam("b_id"), _USAGE.c.outcome == "pending")
@@ -245,14 +252,14 @@ async def _reserve_batch(
                 )
         held: list[uuid.UUID] = []
         for row, total in totals.items():
-            if not await budgets.add_reserved(session, [row], total, limits[row]):
+            if not await budgets.add_reserved(session, row, total, limits[row]):
                 break
             held.append(row)
         else:
             outcomes = [[row for row in op_rows if row is not None] for op_rows in rows]
         if not outcomes:
             for row in held:
-                await budgets.add_reserved(session, [row], -totals[row])
+                await budgets.add_reserved(session, row, -totals[row])
     if not outcomes:
         # Near a cap, a new period, or a row this process has not seen: one call at a time, in order.
         for op in ops:
@@ -268,7 +275,7 @@ async def _reserve_batch(
         if not isinstance(outcome, budgets.BudgetExceeded)
     ]
     if granted:
-        await session.execute(insert(_USAGE), granted)
+        await session.execute(_INSERT_USAGE, granted)
     return outcomes
 
 
@@ -278,15 +285,7 @@ async def _settle_batch(session: AsyncSession, ops: list[Settlement]) -> list[bo
         return []
     # Claimed under a row lock (PostgreSQL; SQLite's write transaction already excludes other writers),
     # so the stale-call sweep and this batch never both settle a call.
-    pending = dict(
-        (
-            await session.execute(
-                select(AIUsage.id, AIUsage.organisation_id)
-                .where(AIUsage.id.in_({op.usage_id for op in ops}), AIUsage.outcome == "pending")
-                .with_for_update()
-            )
-        ).all()
-    )
+    pending = dict((await session.execute(_PENDING, {"b_ids": [op.usage_id for op in ops]})).all())
     mine: list[bool] = []
     claims: list[dict[str, Any]] = []
     moves: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
