@@ -76,7 +76,8 @@ class Runtime:
         if settings.redis_url:
             from redis.asyncio import Redis
 
-            redis = Redis.from_url(settings.redis_url)
+            # No CLIENT SETINFO on connecting: servers before Redis 7.2 answer it with an error each time.
+            redis = Redis.from_url(settings.redis_url, lib_name=None, lib_version=None)
         runtime = cls(
             settings=settings,
             db=db,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from typing import Any
 
@@ -210,3 +211,36 @@ async def test_disconnect_settles_the_reservation(harness_factory: Any, fake: Fa
     spend = await month_spend(harness.runtime, org.id)
     assert spend.reserved_micros == 0
     assert spend.spent_micros == row.cost_micros > 0
+
+
+async def test_reserving_and_settling_leave_no_garbage_cycles(
+    harness_factory: Any, fake: FakeProviderServer
+) -> None:
+    """Every call reserves and settles: what it leaves behind must be freed by reference counting.
+
+    Cycles wait for the garbage collector, whose pauses stop every stream in flight. Statements built
+    per call left about 50 objects in cycles per call (bound parameters and their comparators).
+    """
+    harness = await harness_factory(**fake_settings(fake))
+    runtime = harness.runtime
+    org = await create_org(harness.client)
+    now = runtime.clock()
+    ledger = Ledger(runtime.db)
+    caps = [budgets.Cap("org_month", org.id, 10**9)]
+    usage = {"organisation_id": org.id, "alias": "a", "outcome": "pending", "created_at": now}
+
+    async def call() -> None:
+        usage_id, rows = await ledger.reserve(org.id, caps, 400, now, usage)
+        assert await ledger.settle(org.id, usage_id, released("a"), budgets.Held(400, tuple(rows)), now)
+
+    for _ in range(5):  # the first calls fill caches: compiled statements, known counter rows
+        await call()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(20):
+            await call()
+        in_cycles = gc.collect()
+    finally:
+        gc.enable()
+    assert in_cycles == 0
