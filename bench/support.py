@@ -58,6 +58,10 @@ def wait_ready(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def uvicorn_server(
     target: str,
@@ -90,10 +94,14 @@ def uvicorn_server(
         cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True
     )
     base = f"http://127.0.0.1:{port}"
+    # The server runs in a session of its own: a bench stopped by SIGTERM (`timeout`, a CI job's end)
+    # must still reach `finally` and stop it, as it does on Ctrl-C.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         wait_ready(base + ready_path)
         yield base
     finally:
+        signal.signal(signal.SIGTERM, previous)
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
