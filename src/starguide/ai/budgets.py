@@ -147,6 +147,15 @@ _ADD_RESERVED = (
 _ADD_RESERVED_WITHIN = _ADD_RESERVED.where(
     _SPEND.c.spent_micros + _SPEND.c.reserved_micros + bindparam("b_amount") <= bindparam("b_limit")
 )
+# A settled call's reservation leaves a counter row, and its cost is added to what was spent.
+MOVE_TO_SPENT = (
+    update(_SPEND)
+    .where(_SPEND.c.id == bindparam("b_id"))
+    .values(
+        reserved_micros=_SPEND.c.reserved_micros - bindparam("b_released"),
+        spent_micros=_SPEND.c.spent_micros + bindparam("b_spent"),
+    )
+)
 
 
 async def add_reserved(
@@ -232,12 +241,7 @@ async def settle(
         return False
     if held.spend_ids:
         await session.execute(
-            update(AISpend)
-            .where(AISpend.id.in_(held.spend_ids))
-            .values(
-                reserved_micros=AISpend.reserved_micros - held.reserved_micros,
-                spent_micros=AISpend.spent_micros + cost,
-            )
-            .execution_options(synchronize_session=False)
+            MOVE_TO_SPENT,
+            [{"b_id": row, "b_released": held.reserved_micros, "b_spent": cost} for row in held.spend_ids],
         )
     return True

@@ -28,7 +28,7 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from starguide.ai import budgets
-from starguide.ai.models import AISpend, AIUsage
+from starguide.ai.models import AIUsage
 from starguide.ai.router import CallResult
 from starguide.ai.types import FinishReason, Usage
 from starguide.kit.ids import uuid7
@@ -36,7 +36,6 @@ from starguide.kit.ids import uuid7
 logger = logging.getLogger("starguide.ai")
 
 _USAGE = cast(Table, AIUsage.__table__)
-_SPEND = cast(Table, AISpend.__table__)
 _SETTLED = (
     "outcome",
     "error_kind",
@@ -66,14 +65,6 @@ _CLAIM = (
         reserved_micros=0,
         finished_at=bindparam("b_finished_at"),
         **{name: bindparam(f"b_{name}") for name in _SETTLED},
-    )
-)
-_MOVE = (
-    _SPEND.update()
-    .where(_SPEND.c.id == bindparam("b_id"))
-    .values(
-        reserved_micros=_SPEND.c.reserved_micros - bindparam("b_released"),
-        spent_micros=_SPEND.c.spent_micros + bindparam("b_spent"),
     )
 )
 
@@ -310,7 +301,8 @@ async def _settle_batch(session: AsyncSession, ops: list[Settlement]) -> list[bo
         await session.execute(_CLAIM, claims)
     if moves:
         await session.execute(
-            _MOVE, [{"b_id": row, "b_released": r, "b_spent": s} for row, (r, s) in moves.items()]
+            budgets.MOVE_TO_SPENT,
+            [{"b_id": row, "b_released": r, "b_spent": s} for row, (r, s) in moves.items()],
         )
     return mine
 
